@@ -1,0 +1,37 @@
+# How to build kpromoted. What to build is in Kbuild.
+#   make                  module against KDIR (default: the running kernel) + tools
+#   make unit             host unit tests (sanitizers)
+#   make vm-check RELEASE=bookworm|trixie|sid   build in that release's chroot, run guest suite
+#   make check            unit + vm-check for every release
+#   make demo             two-tier guest on a stock Debian kernel, hot set promoted
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KPROMOTED_VERSION ?= $(shell cat $(CURDIR)/VERSION 2>/dev/null || echo 0.1.0)
+RELEASE ?= trixie
+RELEASES ?= bookworm trixie sid
+export KP_CACHE ?= $(CURDIR)/.cache
+
+.PHONY: all module clean unit vm-check check demo deps
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KPROMOTED_VERSION=$(KPROMOTED_VERSION) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C tests/unit clean
+
+deps:
+	scripts/host-deps.sh
+
+unit:
+	$(MAKE) -C tests/unit run
+
+vm-check:
+	scripts/vm-check.sh $(RELEASE)
+
+check:
+	scripts/check.sh $(RELEASES)
+
+demo:
+	scripts/demo.sh $(RELEASE)

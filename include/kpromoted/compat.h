@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where kernel versions differ for kpromoted. Everything
+ * outside src/compat calls these wrappers; nothing else tests
+ * LINUX_VERSION_CODE or calls a resolved symbol.
+ */
+#ifndef KPROMOTED_COMPAT_H
+#define KPROMOTED_COMPAT_H
+
+#include <linux/types.h>
+#include <linux/version.h>
+
+struct folio;
+struct list_head;
+
+/* Kernel memory tiers: true when nid is top tier (or tiers are unknown). */
+bool kp_compat_node_is_toptier(int nid);
+bool kp_compat_have_tiers(void);
+
+/* Isolate a folio from its LRU for migration (caller holds a reference). */
+bool kp_compat_isolate_lru(struct folio *folio);
+/*
+ * Migrate the isolated folios on list to node nid (async, never waiting
+ * for writeback, no reclaim on the target). Folios that did not move are
+ * put back on their LRU. Returns how many pages moved.
+ */
+unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid);
+
+/* Hook points per release: see src/compat/hooks.c. */
+enum kp_hook_point {
+	KP_HOOK_HINTFAULT,	/* the hint-fault migrate decision */
+	KP_NR_HOOK_POINTS,
+};
+
+#endif

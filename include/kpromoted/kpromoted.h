@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kpromoted: what the pieces of the module say to each other. */
+#ifndef KPROMOTED_H
+#define KPROMOTED_H
+
+#include <linux/types.h>
+#include <linux/nodemask.h>
+#include "kpromoted/policy.h"
+
+#ifndef pr_fmt
+#define pr_fmt(fmt) "kpromoted: " fmt
+#endif
+
+enum kp_mode { KP_MODE_PROMOTE, KP_MODE_OBSERVE };
+enum kp_numab { KP_NUMAB_AUTO, KP_NUMAB_KEEP };
+enum kp_lrugen { KP_LRUGEN_KEEP, KP_LRUGEN_ENABLE };
+
+/* Effective configuration, validated at load; read-only afterwards. */
+struct kp_config {
+	u64 slow_override;		/* slow_nodes=, 0 = kernel tiers */
+	u32 sources;			/* mask of enum kp_source_id */
+	bool sources_auto;		/* sources=auto: skip what's absent */
+	u32 mode;			/* enum kp_mode */
+	u32 rate_limit_mbps;
+	u32 batch_pages;
+	u32 hot_threshold;
+	u32 window_ms;
+	u32 min_free_pct;
+	u32 numa_balancing;		/* enum kp_numab */
+	u32 lru_gen;			/* enum kp_lrugen */
+	char inject_fail[32];		/* testing: a load step to fail */
+};
+
+extern struct kp_config kp_cfg;
+
+/* params.c: parse and validate every parameter into kp_cfg. */
+int kp_params_validate(void);
+/* One `name value` line per parameter into a seq_file. */
+struct seq_file;
+void kp_params_show(struct seq_file *m);
+/* Testing aid: true when inject_fail= names this load step. */
+bool kp_inject(const char *step);
+
+/* tiers.c */
+extern struct kp_tiers kp_tiers;
+int kp_tiers_detect(void);
+bool kp_node_is_slow(int nid);
+void kp_tiers_show(struct seq_file *m);
+
+/* settings.c: sysctl/sysfs values changed while loaded, restored after. */
+int kp_setting_set(const char *path, const char *value);
+void kp_settings_restore(void);
+int kp_setting_read(const char *path, char *buf, size_t len);
+
+/* debugfs.c */
+int kp_debugfs_init(void);
+void kp_debugfs_exit(void);
+
+/* sources/sources.c */
+int kp_sources_start(void);
+void kp_sources_stop(void);
+void kp_sources_show(struct seq_file *m);
+
+/* The one entry point every source calls. Any context, NMI included. */
+#define KP_NID_UNKNOWN (-1)
+void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel function kpromoted calls that is not exported, in one table.
+ *
+ * Each one is resolved once at load into a kp_addr_<name> variable and
+ * reached only through its kp_call_<name> stub (src/compat/ksym_thunk.S).
+ * The stub pushes the address and returns into it. Why not a function
+ * pointer: on kernels built with X86_KERNEL_IBT, functions that the kernel
+ * only calls directly have their ENDBR sealed at boot, and an indirect
+ * call or jump into them raises #CP. RET is not checked by IBT, so a
+ * push/ret enters the function exactly as a direct call would (the stack
+ * the target sees is the caller's, stack arguments included).
+ *
+ * Only src/compat may include this file; the rest of the module calls the
+ * kp_compat_* wrappers in kpromoted/compat.h. tests/unit checks both rules.
+ */
+#ifndef KPROMOTED_KSYMS_H
+#define KPROMOTED_KSYMS_H
+
+#define KP_KSYM_REQUIRED 1
+#define KP_KSYM_OPTIONAL 0
+
+/*
+ * X(name, required, feature): feature is what stops working when an
+ * optional symbol is missing. The order is the order of `symbols` in debugfs.
+ */
+#define KP_KSYMS(X)							\
+	X(node_is_toptier, KP_KSYM_OPTIONAL, "kernel memory tiers")	\
+	X(folio_isolate_lru, KP_KSYM_REQUIRED, "promotion")		\
+	X(migrate_pages, KP_KSYM_REQUIRED, "promotion")			\
+	X(putback_movable_pages, KP_KSYM_REQUIRED, "promotion")
+
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+/* Filled by kp_ksyms_resolve(); 0 = missing. */
+#define KP_KSYM_ADDR_DECL(name, req, feat) extern unsigned long kp_addr_##name;
+extern unsigned long kp_addr_kallsyms_lookup_name;
+KP_KSYMS(KP_KSYM_ADDR_DECL)
+#undef KP_KSYM_ADDR_DECL
+
+int kp_ksyms_resolve(void);
+bool kp_ksym_present(unsigned long addr);
+struct seq_file;
+void kp_ksyms_show(struct seq_file *m);
+#endif
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters shown in debugfs `stats`. Names are a stable interface: append,
+ * never rename. Per-CPU, so the record path (any context, NMI included)
+ * pays one local increment.
+ */
+#ifndef KPROMOTED_STATS_H
+#define KPROMOTED_STATS_H
+
+#include <linux/percpu.h>
+
+#define KP_STATS(X)						\
+	X(records)		/* accesses recorded by all sources */	\
+	X(records_hintfault)					\
+	X(records_mglru)					\
+	X(records_ibs)						\
+	X(records_pebs)						\
+	X(records_dropped)	/* not recorded: table full/busy */	\
+	X(records_not_slow)	/* page not on a slow node */		\
+	X(hintfault_suppressed)	/* kernel migration left to us */	\
+	X(candidates)		/* pages classified hot */		\
+	X(promoted_pages)					\
+	X(promoted_bytes)					\
+	X(promote_batches)					\
+	X(skipped_rate_limit)					\
+	X(skipped_no_room)					\
+	X(skipped_not_slow)					\
+	X(skipped_offline)					\
+	X(skipped_pinned)					\
+	X(skipped_not_lru)					\
+	X(failed_isolate)					\
+	X(failed_migrate)
+
+enum kp_stat {
+#define KP_STAT_ENUM(name) KP_STAT_##name,
+	KP_STATS(KP_STAT_ENUM)
+#undef KP_STAT_ENUM
+	KP_NR_STATS,
+};
+
+struct kp_stats {
+	u64 v[KP_NR_STATS];
+};
+
+DECLARE_PER_CPU(struct kp_stats, kp_stats);
+
+/* Safe from any context: a per-CPU add needs no lock. */
+static inline void kp_stat_add(enum kp_stat s, u64 n)
+{
+	this_cpu_add(kp_stats.v[s], n);
+}
+
+static inline void kp_stat_inc(enum kp_stat s)
+{
+	kp_stat_add(s, 1);
+}
+
+u64 kp_stat_read(enum kp_stat s);
+const char *kp_stat_name(enum kp_stat s);
+void kp_stats_reset(void);
+
+#endif

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hook points on each release (see the table in kp_hook_targets):
+ *
+ * KP_HOOK_HINTFAULT: should_numa_migrate_memory(p, page-or-folio, src_nid,
+ *   dst_cpu), the decision NUMA balancing takes on every hint fault of a
+ *   page whose policy allows migration, small and huge alike. 6.1 passes
+ *   a struct page, 6.12 and 7.2 a struct folio; both point at the head
+ *   page, so the pfn is decoded the same way. A false return leaves the
+ *   page where it is and keeps the fault cheap.
+ *
+ * Only exact function names are accepted: a compiler clone (.isra,
+ * .constprop) may have a different argument layout, and a hook that
+ * decodes the wrong registers is worse than no hook.
+ */
+#include <linux/kprobes.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/ptrace.h>
+#include <linux/seq_file.h>
+#include <linux/topology.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/hooks.h"
+
+static const char *const kp_hook_targets[KP_NR_HOOK_POINTS] = {
+	[KP_HOOK_HINTFAULT] = "should_numa_migrate_memory",
+};
+
+#define KP_MAX_HOOKS 4
+static struct kp_hook *kp_hooks[KP_MAX_HOOKS];
+static const char *kp_selftest_result = "not run";
+
+struct kp_hook_frame {
+	bool force_zero;
+};
+
+static bool kp_decode(enum kp_hook_point point, struct pt_regs *regs,
+		      struct kp_hook_event *ev)
+{
+	switch (point) {
+	case KP_HOOK_HINTFAULT: {
+		struct page *page = (struct page *)regs_get_kernel_argument(regs, 1);
+		int cpu = (int)regs_get_kernel_argument(regs, 3);
+
+		if (!page)
+			return false;
+		ev->pfn = page_to_pfn(page);
+		ev->page_nid = (int)regs_get_kernel_argument(regs, 2);
+		ev->accessing_nid = (cpu >= 0 && cpu < nr_cpu_ids) ?
+				    cpu_to_node(cpu) : KP_NID_UNKNOWN;
+		return true;
+	}
+	case KP_NR_HOOK_POINTS:
+		break;
+	}
+	return false;
+}
+
+static int kp_hook_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kp_hook *hook = container_of(get_kretprobe(ri), struct kp_hook, krp);
+	struct kp_hook_frame *frame = (struct kp_hook_frame *)ri->data;
+	struct kp_hook_event ev;
+
+	frame->force_zero = false;
+	atomic_long_inc(&hook->fired);
+	if (kp_decode(hook->point, regs, &ev))
+		frame->force_zero = hook->handler(hook, &ev);
+	return 0;
+}
+
+static int kp_hook_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kp_hook *hook = container_of(get_kretprobe(ri), struct kp_hook, krp);
+	struct kp_hook_frame *frame = (struct kp_hook_frame *)ri->data;
+
+	if (frame->force_zero && regs_return_value(regs)) {
+		regs_set_return_value(regs, 0);
+		atomic_long_inc(&hook->overridden);
+	}
+	return 0;
+}
+
+static void kp_hook_register_slot(struct kp_hook *hook, bool add)
+{
+	int i;
+
+	for (i = 0; i < KP_MAX_HOOKS; i++) {
+		if (add && !kp_hooks[i]) {
+			kp_hooks[i] = hook;
+			return;
+		}
+		if (!add && kp_hooks[i] == hook) {
+			kp_hooks[i] = NULL;
+			return;
+		}
+	}
+}
+
+int kp_hook_arm(struct kp_hook *hook)
+{
+	int err;
+
+	hook->func = kp_hook_targets[hook->point];
+	hook->armed = false;
+	atomic_long_set(&hook->fired, 0);
+	atomic_long_set(&hook->overridden, 0);
+	memset(&hook->krp, 0, sizeof(hook->krp));
+	hook->krp.kp.symbol_name = hook->func;
+	hook->krp.entry_handler = kp_hook_entry;
+	hook->krp.handler = kp_hook_return;
+	hook->krp.data_size = sizeof(struct kp_hook_frame);
+	hook->krp.maxactive = max_t(int, 16, 2 * num_possible_cpus());
+	kp_hook_register_slot(hook, true);
+	if (kp_inject("hooks")) {
+		err = -EINVAL;
+		hook->reason = "inject_fail=hooks";
+		goto fail;
+	}
+	err = register_kretprobe(&hook->krp);
+	if (err) {
+		hook->reason = err == -ENOENT ? "function not found in this kernel" :
+			       err == -EBUSY ? "function busy (another tracer owns it)" :
+			       "kretprobe registration failed";
+		goto fail;
+	}
+	hook->armed = true;
+	hook->reason = NULL;
+	return 0;
+fail:
+	pr_info("hook %s on %s unavailable: %s (%d)\n", hook->name, hook->func,
+		hook->reason, err);
+	return err;
+}
+
+void kp_hook_disarm(struct kp_hook *hook)
+{
+	if (hook->armed) {
+		unregister_kretprobe(&hook->krp);
+		hook->armed = false;
+		hook->reason = "stopped";
+	}
+	kp_hook_register_slot(hook, false);
+}
+
+/*
+ * Self-test: hook an exported function kpromoted can call itself with the
+ * same mechanism the sources use, call it, and require that both the entry
+ * and the return handler ran. Catches a kernel where probes attach but
+ * never fire.
+ */
+static atomic_t kp_canary_entry, kp_canary_return;
+
+static int kp_canary_on_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_inc(&kp_canary_entry);
+	return 0;
+}
+
+static int kp_canary_on_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	atomic_inc(&kp_canary_return);
+	return 0;
+}
+
+int kp_hooks_selftest(void)
+{
+	struct kretprobe krp = {
+		.kp.symbol_name = "pfn_to_online_page",
+		.entry_handler = kp_canary_on_entry,
+		.handler = kp_canary_on_return,
+		.maxactive = 4,
+	};
+	int err;
+
+	atomic_set(&kp_canary_entry, 0);
+	atomic_set(&kp_canary_return, 0);
+	err = register_kretprobe(&krp);
+	if (err) {
+		kp_selftest_result = "failed: cannot register a kretprobe";
+		pr_err("hook self-test: cannot register a kretprobe (%d)\n", err);
+		return err;
+	}
+	pfn_to_online_page(page_to_pfn(virt_to_page(&kp_canary_entry)));
+	unregister_kretprobe(&krp);
+	if (!atomic_read(&kp_canary_entry) || !atomic_read(&kp_canary_return)) {
+		kp_selftest_result = "failed: hook attached but did not fire";
+		pr_err("hook self-test: kretprobe attached but did not fire\n");
+		return -EIO;
+	}
+	kp_selftest_result = "ok";
+	return 0;
+}
+
+void kp_hooks_show(struct seq_file *m)
+{
+	int i;
+
+	seq_printf(m, "selftest %s\n", kp_selftest_result);
+	for (i = 0; i < KP_MAX_HOOKS; i++) {
+		struct kp_hook *h = kp_hooks[i];
+
+		if (!h)
+			continue;
+		if (h->armed)
+			seq_printf(m, "%s %s kretprobe armed fired %ld overridden %ld missed %d\n",
+				   h->name, h->func, atomic_long_read(&h->fired),
+				   atomic_long_read(&h->overridden), h->krp.nmissed);
+		else
+			seq_printf(m, "%s %s kretprobe unavailable: %s fired %ld\n",
+				   h->name, h->func, h->reason ?: "not armed",
+				   atomic_long_read(&h->fired));
+	}
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IBT-safe entry into resolved kernel functions (see kpromoted/ksyms.h).
+ *
+ * kp_call_<name>:  pushq kp_addr_<name>(%rip); ret
+ *
+ * The caller reaches the stub with a direct CALL (no ENDBR needed), the
+ * stub leaves the stack exactly as the caller built it plus the pushed
+ * target, and RET pops the target: the function starts with the caller's
+ * return address on top, as after a direct call. No indirect CALL or JMP
+ * exists on this path, so a sealed ENDBR is never consulted.
+ *
+ * The same file is assembled on the host by tests/unit (without
+ * __KERNEL__) to test the mechanism.
+ */
+#ifdef __KERNEL__
+#include <linux/linkage.h>
+#include <linux/objtool.h>
+#include <asm/unwind_hints.h>
+#include <asm/nospec-branch.h>
+#include "kpromoted/ksyms.h"
+/*
+ * The stub is code, not a C-ABI function: its CFA is deliberately left
+ * undefined for objtool, and the RET is a jump in disguise, not a return
+ * that rethunk mitigations need to patch.
+ */
+#ifdef UNWIND_HINT_UNDEFINED
+#define KP_STUB_HINT UNWIND_HINT_UNDEFINED
+#else
+#define KP_STUB_HINT UNWIND_HINT_EMPTY
+#endif
+#ifndef ANNOTATE_NOENDBR
+#define ANNOTATE_NOENDBR
+#endif
+#ifndef ANNOTATE_UNRET_SAFE
+#define ANNOTATE_UNRET_SAFE
+#endif
+#else
+#define KP_STUB_HINT
+#define ANNOTATE_NOENDBR
+#define ANNOTATE_UNRET_SAFE
+#define SYM_CODE_START(name) .globl name; .type name, @function; name:
+#define SYM_CODE_END(name) .size name, . - name
+#ifndef KP_KSYMS
+#include "kpromoted/ksyms.h"
+#endif
+#endif
+
+	.text
+.macro kp_stub name
+	.p2align 4
+SYM_CODE_START(kp_call_\name)
+	KP_STUB_HINT
+	ANNOTATE_NOENDBR
+	pushq	kp_addr_\name(%rip)
+	ANNOTATE_UNRET_SAFE
+	ret
+	int3
+SYM_CODE_END(kp_call_\name)
+.endm
+
+#define KP_STUB(name, req, feat) kp_stub name;
+	kp_stub kallsyms_lookup_name
+	KP_KSYMS(KP_STUB)
+
+#ifndef __KERNEL__
+	.section .note.GNU-stack, "", @progbits
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory-management calls that differ between releases or are not
+ * exported. Every resolved symbol is called here and only here, through
+ * its IBT-safe stub.
+ */
+#include <linux/gfp.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/version.h>
+#include <linux/vmstat.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/compat.h"
+#include "kpromoted/ksyms.h"
+
+/* 6.3 moved the migration callbacks from pages to folios. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#define KP_MIGRATE_FOLIO_CB 0
+typedef new_page_t kp_new_cb_t;
+typedef free_page_t kp_free_cb_t;
+#else
+#define KP_MIGRATE_FOLIO_CB 1
+typedef new_folio_t kp_new_cb_t;
+typedef free_folio_t kp_free_cb_t;
+#endif
+
+/* 6.4 turned folio_isolate_lru's 0-on-success int into a bool. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+int kp_call_folio_isolate_lru(struct folio *folio);
+#define KP_ISOLATED(ret) ((ret) == 0)
+#else
+bool kp_call_folio_isolate_lru(struct folio *folio);
+#define KP_ISOLATED(ret) (ret)
+#endif
+
+bool kp_call_node_is_toptier(int node);
+int kp_call_migrate_pages(struct list_head *from, kp_new_cb_t *get_new,
+			  kp_free_cb_t *put_new, unsigned long private,
+			  enum migrate_mode mode, int reason,
+			  unsigned int *ret_succeeded);
+void kp_call_putback_movable_pages(struct list_head *l);
+
+bool kp_compat_have_tiers(void)
+{
+	return kp_ksym_present(kp_addr_node_is_toptier);
+}
+
+bool kp_compat_node_is_toptier(int nid)
+{
+	if (!kp_compat_have_tiers())
+		return true;
+	return kp_call_node_is_toptier(nid);
+}
+
+bool kp_compat_isolate_lru(struct folio *folio)
+{
+	if (!KP_ISOLATED(kp_call_folio_isolate_lru(folio)))
+		return false;
+	/* migrate_pages() and putback undo this when the folio leaves the list. */
+	node_stat_mod_folio(folio, NR_ISOLATED_ANON + folio_is_file_lru(folio),
+			    folio_nr_pages(folio));
+	return true;
+}
+
+/*
+ * Destination allocation: on the target node only, never reclaiming or
+ * waking kswapd there for a base page (the caller checked the free space),
+ * and a whole huge page for a huge source, so THPs move whole.
+ */
+static struct folio *kp_alloc_dst(struct folio *src, int nid)
+{
+	unsigned int order = folio_order(src);
+	gfp_t gfp = __GFP_THISNODE;
+
+	if (order)
+		gfp |= GFP_TRANSHUGE_LIGHT;
+	else
+		gfp |= (GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY |
+			__GFP_NOWARN) & ~__GFP_RECLAIM;
+	return __folio_alloc_node(gfp, order, nid);
+}
+
+#if KP_MIGRATE_FOLIO_CB
+static struct folio *kp_new_cb(struct folio *src, unsigned long private)
+{
+	return kp_alloc_dst(src, (int)private);
+}
+#else
+static struct page *kp_new_cb(struct page *page, unsigned long private)
+{
+	struct folio *dst = kp_alloc_dst(page_folio(page), (int)private);
+
+	return dst ? &dst->page : NULL;
+}
+#endif
+
+unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid)
+{
+	unsigned int succeeded = 0;
+	int ret;
+
+	if (list_empty(list))
+		return 0;
+	ret = kp_call_migrate_pages(list, kp_new_cb, NULL, (unsigned long)nid,
+				    MIGRATE_ASYNC, MR_NUMA_MISPLACED, &succeeded);
+	if (ret)
+		kp_call_putback_movable_pages(list);
+	return succeeded;
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System settings kpromoted changes while loaded (numa_balancing, lru_gen).
+ * Written through their own /proc or /sys files, so the kernel's handlers
+ * run exactly as for an administrator's write (static keys, checks), and
+ * restored in reverse order on unload.
+ */
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "kpromoted/kpromoted.h"
+
+#define KP_MAX_SETTINGS 4
+#define KP_SETTING_LEN 32
+
+struct kp_setting {
+	const char *path;
+	char old[KP_SETTING_LEN];
+};
+
+static struct kp_setting kp_settings[KP_MAX_SETTINGS];
+static int kp_nr_settings;
+
+int kp_setting_read(const char *path, char *buf, size_t len)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, buf, len - 1, &pos);
+	filp_close(f, NULL);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	strim(buf);
+	return 0;
+}
+
+static int kp_setting_write(const char *path, const char *value)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, value, strlen(value), &pos);
+	filp_close(f, NULL);
+	return n < 0 ? (int)n : 0;
+}
+
+/* Sets path to value, remembering the old value the first time. */
+int kp_setting_set(const char *path, const char *value)
+{
+	struct kp_setting *s = NULL;
+	int i, err;
+
+	for (i = 0; i < kp_nr_settings; i++)
+		if (!strcmp(kp_settings[i].path, path))
+			s = &kp_settings[i];
+	if (!s) {
+		if (kp_nr_settings == KP_MAX_SETTINGS)
+			return -ENOSPC;
+		s = &kp_settings[kp_nr_settings];
+		err = kp_setting_read(path, s->old, sizeof(s->old));
+		if (err)
+			return err;
+		s->path = path;
+		kp_nr_settings++;
+	}
+	err = kp_setting_write(path, value);
+	if (err)
+		pr_err("cannot set %s to %s (%d)\n", path, value, err);
+	else
+		pr_info("%s: %s -> %s (restored on unload)\n", path, s->old, value);
+	return err;
+}
+
+void kp_settings_restore(void)
+{
+	while (kp_nr_settings > 0) {
+		struct kp_setting *s = &kp_settings[--kp_nr_settings];
+
+		if (kp_setting_write(s->path, s->old))
+			pr_err("could not restore %s to %s\n", s->path, s->old);
+		s->path = NULL;
+	}
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kpromoted: promotes hot pages from slow memory tiers to fast ones.
+ *
+ * The whole lifecycle is here: each load step below has its undo, run in
+ * exact reverse order on unload and on the failure of any later step, so
+ * a failed load leaves nothing behind.
+ */
+#include <linux/module.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/hooks.h"
+#include "kpromoted/ksyms.h"
+#include "kpromoted/stats.h"
+
+static void kp_nothing(void)
+{
+}
+
+struct kp_step {
+	const char *name;
+	int (*start)(void);
+	void (*stop)(void);
+};
+
+static int kp_symbols_start(void)
+{
+	if (kp_inject("symbols")) {
+		pr_err("inject_fail=symbols: failing symbol resolution\n");
+		return -ENOENT;
+	}
+	return kp_ksyms_resolve();
+}
+
+static int kp_debugfs_start(void)
+{
+	int err = kp_debugfs_init();
+
+	if (err)
+		pr_err("cannot create debugfs files (%d)\n", err);
+	return err;
+}
+
+static void kp_sources_end(void)
+{
+	kp_sources_stop();
+	kp_settings_restore();
+}
+
+static int kp_sources_begin(void)
+{
+	int err = kp_sources_start();
+
+	if (err)
+		kp_settings_restore();
+	return err;
+}
+
+static const struct kp_step kp_steps[] = {
+	{ "parameters", kp_params_validate, kp_nothing },
+	{ "symbols", kp_symbols_start, kp_nothing },
+	{ "tiers", kp_tiers_detect, kp_nothing },
+	{ "hook self-test", kp_hooks_selftest, kp_nothing },
+	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
+	{ "sources", kp_sources_begin, kp_sources_end },
+};
+
+static int kp_started;
+
+static void kp_unwind(void)
+{
+	while (kp_started > 0)
+		kp_steps[--kp_started].stop();
+}
+
+static int __init kp_init(void)
+{
+	int err;
+
+	kp_stats_reset();
+	for (kp_started = 0; kp_started < ARRAY_SIZE(kp_steps); kp_started++) {
+		err = kp_steps[kp_started].start();
+		if (err) {
+			kp_unwind();
+			return err;
+		}
+	}
+	pr_info("loaded " KPROMOTED_VERSION "\n");
+	return 0;
+}
+
+static void __exit kp_exit(void)
+{
+	kp_unwind();
+	pr_info("unloaded\n");
+}
+
+module_init(kp_init);
+module_exit(kp_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("kpromoted developers");
+MODULE_DESCRIPTION("Promotes hot pages from slow memory tiers to fast ones");
+MODULE_VERSION(KPROMOTED_VERSION);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NUMA-balancing hint faults as a source.
+ *
+ * The kernel's scanner makes pages inaccessible; the next access faults
+ * and the kernel asks "migrate this page?" (hook point KP_HOOK_HINTFAULT).
+ * For a page on a slow node, that question becomes a record, and while
+ * kpromoted promotes (mode=promote) the answer is "no": the faulting task
+ * does not pay for a migration, kpromoted's workers do it later, in batch,
+ * for the pages that proved hot.
+ */
+#include <linux/kernel.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/compat.h"
+#include "kpromoted/hooks.h"
+#include "kpromoted/sources.h"
+#include "kpromoted/stats.h"
+
+#define KP_NUMAB_PATH "/proc/sys/kernel/numa_balancing"
+#define KP_NUMAB_NORMAL 1
+#define KP_NUMAB_TIERING 2
+
+static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)
+{
+	if (!kp_node_is_slow(ev->page_nid))
+		return false;
+	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT);
+	kp_stat_inc(KP_STAT_records_hintfault);
+	if (kp_cfg.mode != KP_MODE_PROMOTE)
+		return false;
+	kp_stat_inc(KP_STAT_hintfault_suppressed);
+	return true;
+}
+
+static struct kp_hook kp_hintfault_hook = {
+	.name = "hintfault",
+	.point = KP_HOOK_HINTFAULT,
+	.handler = kp_hintfault_event,
+};
+
+static const char *kp_hintfault_unavailable(void)
+{
+	if (!IS_ENABLED(CONFIG_NUMA_BALANCING))
+		return "kernel built without CONFIG_NUMA_BALANCING";
+	return NULL;
+}
+
+/*
+ * The NUMA-balancing mode that makes the kernel scan the slow nodes:
+ * memory-tiering mode (2) scans only pages outside the top tier, which is
+ * exactly the slow nodes when the kernel tiers them, and costs no fault on
+ * fast memory. Where the kernel does not tier (slow_nodes= on 6.1), only
+ * the normal mode (1) scans them.
+ */
+static int kp_numab_needed_bit(void)
+{
+	int nid;
+
+	for (nid = 0; nid < KP_MAX_NODES; nid++)
+		if (kp_node_is_slow(nid) && kp_compat_node_is_toptier(nid))
+			return KP_NUMAB_NORMAL;
+	return KP_NUMAB_TIERING;
+}
+
+static int kp_numab_enable(const char **why)
+{
+	char cur[16], val[16];
+	unsigned int mode;
+	int need;
+
+	if (kp_cfg.numa_balancing == KP_NUMAB_KEEP)
+		return 0;
+	if (kp_setting_read(KP_NUMAB_PATH, cur, sizeof(cur)) || kstrtouint(cur, 10, &mode)) {
+		*why = "cannot read " KP_NUMAB_PATH;
+		return -EIO;
+	}
+	need = kp_numab_needed_bit();
+	/* The normal mode scans every node, slow ones included. */
+	if (mode & (need | KP_NUMAB_NORMAL))
+		return 0;
+	snprintf(val, sizeof(val), "%u", mode | need);
+	if (kp_setting_set(KP_NUMAB_PATH, val)) {
+		*why = "cannot set " KP_NUMAB_PATH;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int kp_hintfault_start(const char **why)
+{
+	int err = kp_hook_arm(&kp_hintfault_hook);
+
+	if (err) {
+		*why = kp_hintfault_hook.reason;
+		kp_hook_disarm(&kp_hintfault_hook);
+		return err;
+	}
+	err = kp_numab_enable(why);
+	if (err)
+		kp_hook_disarm(&kp_hintfault_hook);
+	return err;
+}
+
+static void kp_hintfault_stop(void)
+{
+	kp_hook_disarm(&kp_hintfault_hook);
+}
+
+const struct kp_source_ops kp_hintfault_source = {
+	.unavailable = kp_hintfault_unavailable,
+	.start = kp_hintfault_start,
+	.stop = kp_hintfault_stop,
+};

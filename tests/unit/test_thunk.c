@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IBT-safe call mechanism (src/compat/ksym_thunk.S), assembled for the
+ * host from the same source: every stub must enter its target exactly as a
+ * direct call would, with all register and stack arguments intact, the
+ * caller's return address on top and the stack aligned as the ABI says,
+ * and hand back the return value untouched.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "tap.h"
+
+/* The addresses the module's resolver would fill in. */
+unsigned long kp_addr_kallsyms_lookup_name, kp_addr_node_is_toptier,
+	kp_addr_folio_isolate_lru, kp_addr_migrate_pages, kp_addr_putback_movable_pages;
+
+/* The stubs, typed as the module types them. */
+unsigned long kp_call_kallsyms_lookup_name(const char *name);
+bool kp_call_node_is_toptier(int nid);
+int kp_call_migrate_pages(void *a1, void *a2, void *a3, unsigned long a4, int a5,
+			  int a6, unsigned int *a7);
+void kp_call_putback_movable_pages(void *list);
+
+static long seen[8];
+static uintptr_t seen_ret, seen_frame;
+
+__attribute__((noinline)) static unsigned long fake_lookup(const char *name)
+{
+	seen_ret = (uintptr_t)__builtin_return_address(0);
+	return strcmp(name, "migrate_pages") ? 0 : 0xfeedface;
+}
+
+__attribute__((noinline)) static bool fake_toptier(int nid)
+{
+	return nid == 0;
+}
+
+__attribute__((noinline)) static int fake_migrate(void *a1, void *a2, void *a3,
+						  unsigned long a4, int a5, int a6,
+						  unsigned int *a7)
+{
+	seen[1] = (long)a1; seen[2] = (long)a2; seen[3] = (long)a3;
+	seen[4] = (long)a4; seen[5] = a5; seen[6] = a6;
+	seen[7] = (long)a7;
+	*a7 = 512;
+	seen_frame = (uintptr_t)__builtin_frame_address(0);
+	seen_ret = (uintptr_t)__builtin_return_address(0);
+	return -11;
+}
+
+static int putbacks;
+__attribute__((noinline)) static void fake_putback(void *list)
+{
+	putbacks += list == (void *)&putbacks;
+}
+
+/* A caller whose return-address range we know. */
+__attribute__((noinline)) static int caller_migrate(unsigned int *out)
+{
+	return kp_call_migrate_pages((void *)1, (void *)2, (void *)3, 4, -5, 6, out);
+}
+
+int main(void)
+{
+	unsigned int succeeded = 0;
+	int ret;
+
+	kp_addr_kallsyms_lookup_name = (unsigned long)fake_lookup;
+	kp_addr_node_is_toptier = (unsigned long)fake_toptier;
+	kp_addr_migrate_pages = (unsigned long)fake_migrate;
+	kp_addr_putback_movable_pages = (unsigned long)fake_putback;
+
+	CHECK(kp_call_kallsyms_lookup_name("migrate_pages") == 0xfeedface,
+	      "pointer argument in, 64-bit value out");
+	CHECK(kp_call_kallsyms_lookup_name("nope") == 0, "second call, other result");
+
+	CHECK(kp_call_node_is_toptier(0) == true && kp_call_node_is_toptier(1) == false,
+	      "bool result survives the stub");
+
+	ret = caller_migrate(&succeeded);
+	CHECK(ret == -11, "negative int result: %d", ret);
+	CHECK(seen[1] == 1 && seen[2] == 2 && seen[3] == 3 && seen[4] == 4,
+	      "register arguments 1-4 intact");
+	CHECK(seen[5] == -5 && seen[6] == 6, "register arguments 5-6 intact");
+	CHECK(seen[7] == (long)&succeeded && succeeded == 512,
+	      "7th argument (on the stack) intact and usable");
+	CHECK(seen_ret > (uintptr_t)caller_migrate && seen_ret < (uintptr_t)caller_migrate + 256 &&
+	      !(seen_ret >= (uintptr_t)kp_call_migrate_pages &&
+		seen_ret < (uintptr_t)kp_call_migrate_pages + 16),
+	      "target returns straight to the caller, not into the stub");
+	CHECK((seen_frame + 16) % 16 == 0, "stack 16-byte aligned at the call as the ABI says");
+
+	kp_call_putback_movable_pages(&putbacks);
+	CHECK(putbacks == 1, "void function called once with its argument");
+	return tap_done("thunk");
+}
