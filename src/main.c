@@ -10,6 +10,7 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/hooks.h"
 #include "kpromoted/ksyms.h"
+#include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
 
 static void kp_nothing(void)
@@ -60,6 +61,8 @@ static const struct kp_step kp_steps[] = {
 	{ "symbols", kp_symbols_start, kp_nothing },
 	{ "tiers", kp_tiers_detect, kp_nothing },
 	{ "hook self-test", kp_hooks_selftest, kp_nothing },
+	{ "table", kp_table_init, kp_table_exit },
+	{ "promotion", kp_promote_init, kp_promote_exit },
 	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
 	{ "sources", kp_sources_begin, kp_sources_end },
 };

@@ -26,6 +26,12 @@ bool kp_compat_isolate_lru(struct folio *folio);
  */
 unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid);
 
+/*
+ * Pages a node can take before it would have to reclaim: free pages above
+ * the high watermarks of its zones (0 when none).
+ */
+unsigned long kp_compat_node_room(int nid);
+
 /* Hook points per release: see src/compat/hooks.c. */
 enum kp_hook_point {
 	KP_HOOK_HINTFAULT,	/* the hint-fault migrate decision */

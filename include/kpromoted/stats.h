@@ -22,7 +22,7 @@
 	X(promoted_pages)					\
 	X(promoted_bytes)					\
 	X(promote_batches)					\
-	X(skipped_rate_limit)					\
+	X(skipped_rate_limit)	/* deferred by the limit (per round) */	\
 	X(skipped_no_room)					\
 	X(skipped_not_slow)					\
 	X(skipped_offline)					\

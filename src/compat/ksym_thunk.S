@@ -24,11 +24,14 @@
  * undefined for objtool, and the RET is a jump in disguise, not a return
  * that rethunk mitigations need to patch.
  */
-#ifdef UNWIND_HINT_UNDEFINED
+#include <linux/version.h>
+/* 6.4 renamed the "no CFA here" unwind hint (an assembler macro). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
 #define KP_STUB_HINT UNWIND_HINT_UNDEFINED
 #else
 #define KP_STUB_HINT UNWIND_HINT_EMPTY
 #endif
+#define KP_STUB_RET_HINT UNWIND_HINT_FUNC
 #ifndef ANNOTATE_NOENDBR
 #define ANNOTATE_NOENDBR
 #endif
@@ -37,6 +40,7 @@
 #endif
 #else
 #define KP_STUB_HINT
+#define KP_STUB_RET_HINT
 #define ANNOTATE_NOENDBR
 #define ANNOTATE_UNRET_SAFE
 #define SYM_CODE_START(name) .globl name; .type name, @function; name:
@@ -53,6 +57,8 @@ SYM_CODE_START(kp_call_\name)
 	KP_STUB_HINT
 	ANNOTATE_NOENDBR
 	pushq	kp_addr_\name(%rip)
+	/* Now the stack looks like function entry: RET "returns" into the target. */
+	KP_STUB_RET_HINT
 	ANNOTATE_UNRET_SAFE
 	ret
 	int3

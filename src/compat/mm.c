@@ -108,3 +108,20 @@ unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid)
 		kp_call_putback_movable_pages(list);
 	return succeeded;
 }
+
+unsigned long kp_compat_node_room(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long free = 0, high = 0;
+	int z;
+
+	for (z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		if (!populated_zone(zone))
+			continue;
+		free += zone_page_state(zone, NR_FREE_PAGES);
+		high += high_wmark_pages(zone);
+	}
+	return free > high ? free - high : 0;
+}

@@ -8,6 +8,7 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/hooks.h"
 #include "kpromoted/ksyms.h"
+#include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
 
 static struct dentry *kp_dir;
@@ -18,6 +19,7 @@ static int kp_stats_show(struct seq_file *m, void *v)
 
 	for (i = 0; i < KP_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", kp_stat_name(i), kp_stat_read(i));
+	kp_promote_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kp_stats);

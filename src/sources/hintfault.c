@@ -25,7 +25,6 @@ static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event 
 	if (!kp_node_is_slow(ev->page_nid))
 		return false;
 	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT);
-	kp_stat_inc(KP_STAT_records_hintfault);
 	if (kp_cfg.mode != KP_MODE_PROMOTE)
 		return false;
 	kp_stat_inc(KP_STAT_hintfault_suppressed);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KPROMOTED_PROMOTE_H
+#define KPROMOTED_PROMOTE_H
+
+#include "kpromoted/table.h"
+
+/* record.c: the table behind kp_record_access(). */
+extern struct kp_table kp_tbl;
+int kp_table_init(void);
+void kp_table_exit(void);
+u32 kp_now_ticks(void);
+u64 kp_table_bytes(void);
+
+/* promote.c: the sweep that picks candidates and the per-node workers. */
+int kp_promote_init(void);
+void kp_promote_exit(void);
+struct seq_file;
+void kp_promote_show(struct seq_file *m);
+
+#endif

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hotness table (see kpromoted/table.h). Pure: the kernel build and the host
+ * unit tests share it; kp_cas() is the only primitive that differs.
+ */
+#include "kpromoted/table.h"
+
+#ifdef __KERNEL__
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+static inline bool kp_cas(u64 *p, u64 old, u64 new)
+{
+	return try_cmpxchg64(p, &old, new);
+}
+#define kp_load(p) READ_ONCE(*(p))
+#else
+static inline bool kp_cas(u64 *p, u64 old, u64 new)
+{
+	return __atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+}
+#define kp_load(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#endif
+
+/* Multiplicative hash spread over the buckets without a power-of-two size. */
+u32 kp_table_bucket(const struct kp_table *t, u64 pfn)
+{
+	u64 h = pfn * 0x9E3779B97F4A7C15ull;
+
+	return (u32)(((h >> 32) * (u64)t->nr_buckets) >> 32);
+}
+
+/*
+ * Memory budget: one entry (8 bytes) per 36 slow pages, i.e. about 57 KiB
+ * per GiB of slow memory; a floor keeps small machines useful.
+ */
+u32 kp_table_buckets_for(u64 slow_pages)
+{
+	u64 entries = slow_pages / 36;
+
+	if (entries < 1024)
+		entries = 1024;
+	if (entries > (1ull << 30))
+		entries = 1ull << 30;
+	return (u32)(entries / KP_TBL_WAYS);
+}
+
+u64 kp_entry_next(u64 old, u64 pfn, u32 now, u32 src_bit, int anid,
+		  u32 window_ticks, enum kp_record_result *res)
+{
+	struct kp_entry e = { .pfn = pfn, .ts = now, .count = 1, .srcs = src_bit,
+			      .anid = anid };
+	struct kp_entry o;
+	u32 gap;
+
+	if (!old) {
+		*res = KP_REC_NEW;
+		return kp_entry_pack(&e);
+	}
+	kp_entry_unpack(old, &o);
+	gap = kp_ticks_since(now, o.ts);
+	if (anid < 0)
+		e.anid = o.anid;
+	if (gap > window_ticks) {
+		/* Too long since the last sighting: recency restarts the count. */
+		*res = KP_REC_COUNTED;
+	} else if (!(o.srcs & src_bit) && gap < window_ticks / 2) {
+		/* Another source, same access: one sighting, both sources. */
+		e.count = o.count;
+		e.srcs = o.srcs | src_bit;
+		e.ts = o.ts;
+		*res = KP_REC_MERGED;
+	} else {
+		e.count = o.count < KP_COUNT_MAX ? o.count + 1 : KP_COUNT_MAX;
+		*res = KP_REC_COUNTED;
+	}
+	return kp_entry_pack(&e);
+}
+
+bool kp_table_take(struct kp_table *t, u32 slot, u64 v)
+{
+	return kp_cas(&t->slots[slot], v, 0);
+}
+
+enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
+				      unsigned int src, int anid)
+{
+	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];
+	enum kp_record_result res;
+	u32 src_bit = 1u << src, worst_age = 0;
+	int i, victim = -1, tries;
+	u64 v;
+
+	if (!pfn || pfn > KP_PFN_MAX)
+		return KP_REC_DROPPED;
+	now &= KP_TS_MASK;
+	/* A few retries under contention; then dropping is the honest answer. */
+	for (tries = 0; tries < 3; tries++) {
+		int empty = -1;
+
+		for (i = 0; i < KP_TBL_WAYS; i++) {
+			v = kp_load(&b[i]);
+			if (v && kp_entry_pfn(v) == pfn)
+				break;
+			if (!v && empty < 0)
+				empty = i;
+		}
+		if (i < KP_TBL_WAYS) {
+			if (kp_cas(&b[i], v, kp_entry_next(v, pfn, now, src_bit, anid,
+							   t->window_ticks, &res)))
+				return res;
+			continue;
+		}
+		if (empty >= 0) {
+			if (kp_cas(&b[empty], 0, kp_entry_next(0, pfn, now, src_bit, anid,
+								t->window_ticks, &res)))
+				return KP_REC_NEW;
+			continue;
+		}
+		/* Full bucket: replace the oldest entry if it is past its window. */
+		victim = -1;
+		worst_age = t->window_ticks;
+		for (i = 0; i < KP_TBL_WAYS; i++) {
+			struct kp_entry o;
+			u32 age;
+
+			v = kp_load(&b[i]);
+			kp_entry_unpack(v, &o);
+			age = kp_ticks_since(now, o.ts);
+			if (age > worst_age) {
+				worst_age = age;
+				victim = i;
+			}
+		}
+		if (victim < 0)
+			return KP_REC_DROPPED;
+		v = kp_load(&b[victim]);
+		if (kp_entry_pfn(v) != pfn && v &&
+		    kp_ticks_since(now, (u32)(v >> 14) & KP_TS_MASK) > t->window_ticks &&
+		    kp_cas(&b[victim], v, kp_entry_next(0, pfn, now, src_bit, anid,
+							 t->window_ticks, &res)))
+			return KP_REC_EVICTED;
+	}
+	return KP_REC_DROPPED;
+}

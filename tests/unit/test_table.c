@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The hotness table (src/core/table.c): the rule, the bucket, concurrency. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tap.h"
+#include "kpromoted/table.h"
+
+#define W 10	/* window in ticks */
+
+static struct kp_table make_table(u32 buckets)
+{
+	struct kp_table t = { .nr_buckets = buckets, .window_ticks = W };
+
+	t.slots = calloc((size_t)buckets * KP_TBL_WAYS, sizeof(u64));
+	return t;
+}
+
+static struct kp_entry find(struct kp_table *t, u64 pfn)
+{
+	struct kp_entry e = { 0 };
+	u32 i, n = t->nr_buckets * KP_TBL_WAYS;
+
+	for (i = 0; i < n; i++)
+		if (t->slots[i] && kp_entry_pfn(t->slots[i]) == pfn)
+			kp_entry_unpack(t->slots[i], &e);
+	return e;
+}
+
+static void test_pack(void)
+{
+	struct kp_entry e = { .pfn = KP_PFN_MAX, .ts = KP_TS_MASK, .count = 15, .srcs = 9,
+			      .anid = KP_ANID_MAX }, o;
+
+	kp_entry_unpack(kp_entry_pack(&e), &o);
+	CHECK(o.pfn == e.pfn && o.ts == e.ts && o.count == 15 && o.srcs == 9 && o.anid == KP_ANID_MAX,
+	      "pack/unpack round trip at every field's maximum");
+	e.anid = -1;
+	kp_entry_unpack(kp_entry_pack(&e), &o);
+	CHECK(o.anid == -1, "unknown accessing node survives");
+	CHECK(kp_ticks_since(2, KP_TS_MASK) == 3, "tick difference across the wrap");
+}
+
+static void test_rule(void)
+{
+	struct kp_table t = make_table(64);
+	struct kp_entry e;
+
+	CHECK(kp_table_record(&t, 100, 0, 0, 0) == KP_REC_NEW, "first sighting creates an entry");
+	e = find(&t, 100);
+	CHECK(e.count == 1 && e.anid == 0, "count 1, accessing node kept");
+	kp_table_record(&t, 100, 5, 0, -1);
+	e = find(&t, 100);
+	CHECK(e.count == 2 && e.anid == 0, "second sighting within the window counts; unknown node keeps the known one");
+	kp_table_record(&t, 100, 5 + W + 1, 0, 0);
+	e = find(&t, 100);
+	CHECK(e.count == 1, "a sighting after more than a window restarts the count (recency)");
+	kp_table_record(&t, 100, 5 + W + 2, 1, -1);
+	e = find(&t, 100);
+	CHECK(e.count == 1 && e.srcs == 3, "another source within half a window: merged, not counted");
+	kp_table_record(&t, 100, 5 + W + 3, 1, -1);
+	e = find(&t, 100);
+	CHECK(e.count == 2, "the same source again counts");
+	for (int i = 0; i < 40; i++)
+		kp_table_record(&t, 100, 30 + i, 0, -1);
+	CHECK(find(&t, 100).count == KP_COUNT_MAX, "count saturates");
+	CHECK(kp_table_record(&t, 0, 1, 0, 0) == KP_REC_DROPPED, "pfn 0 refused");
+	CHECK(kp_table_record(&t, KP_PFN_MAX + 1, 1, 0, 0) == KP_REC_DROPPED, "pfn beyond the field refused");
+	free(t.slots);
+}
+
+static void test_full(void)
+{
+	struct kp_table t = make_table(1);	/* one bucket of four */
+	u64 pfn;
+
+	for (pfn = 1; pfn <= KP_TBL_WAYS; pfn++)
+		kp_table_record(&t, pfn, 0, 0, 0);
+	CHECK(kp_table_record(&t, 99, 1, 0, 0) == KP_REC_DROPPED, "full of live entries: dropped, not evicted");
+	CHECK(find(&t, 1).count == 1, "live entries untouched by the drop");
+	kp_table_record(&t, 2, W, 0, 0);
+	kp_table_record(&t, 3, W, 0, 0);
+	kp_table_record(&t, 4, W, 0, 0);
+	CHECK(kp_table_record(&t, 99, W + 2, 0, 0) == KP_REC_EVICTED, "stale entry evicted for a new page");
+	CHECK(find(&t, 1).pfn == 0 && find(&t, 99).pfn == 99, "the stale one (pfn 1) went");
+	CHECK(kp_table_take(&t, 0, t.slots[0]) && t.slots[0] == 0, "take removes an unchanged entry");
+	CHECK(!kp_table_take(&t, 1, t.slots[1] + 1), "take refuses a changed entry");
+	free(t.slots);
+}
+
+static void test_budget(void)
+{
+	u64 gib_pages = 262144;
+	u32 b = kp_table_buckets_for(gib_pages);
+
+	CHECK((u64)b * KP_TBL_WAYS * 8 <= 64 * 1024, "table for 1 GiB of slow memory within 64 KiB (%u bytes)",
+	      b * KP_TBL_WAYS * 8);
+	CHECK((u64)kp_table_buckets_for(gib_pages * 1024) * KP_TBL_WAYS * 8 <= 64ull * 1024 * 1024,
+	      "1 TiB within 64 MiB");
+	CHECK(kp_table_buckets_for(0) * KP_TBL_WAYS >= 1024, "floor for tiny machines");
+}
+
+/* Concurrency: many threads record overlapping pfns; nothing lost silently. */
+struct worker_arg { struct kp_table *t; int id; unsigned long recorded, dropped; };
+
+static void *worker(void *p)
+{
+	struct worker_arg *a = p;
+
+	for (int round = 0; round < 2000; round++)
+		for (u64 pfn = 1; pfn <= 64; pfn++) {
+			enum kp_record_result r = kp_table_record(a->t, pfn, round / 100, a->id & 1, a->id);
+
+			a->recorded++;
+			a->dropped += r == KP_REC_DROPPED;
+		}
+	return NULL;
+}
+
+static void test_concurrency(void)
+{
+	struct kp_table t = make_table(64);
+	struct worker_arg args[8];
+	pthread_t th[8];
+	unsigned long dropped = 0, dup = 0;
+	u32 i, j, n = t.nr_buckets * KP_TBL_WAYS;
+
+	for (i = 0; i < 8; i++) {
+		args[i] = (struct worker_arg){ .t = &t, .id = (int)i };
+		pthread_create(&th[i], NULL, worker, &args[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		dropped += args[i].dropped;
+	}
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			dup += t.slots[i] && kp_entry_pfn(t.slots[i]) == kp_entry_pfn(t.slots[j]);
+	for (u64 pfn = 1; pfn <= 64; pfn++)
+		CHECK(find(&t, pfn).pfn == pfn && find(&t, pfn).count >= 1, "pfn %llu present after the storm",
+		      (unsigned long long)pfn);
+	CHECK(dropped * 100 < 8 * 2000 * 64, "drops under contention stay rare (%lu)", dropped);
+	CHECK(dup <= 4, "duplicate entries from racing inserts stay rare (%lu)", dup);
+	free(t.slots);
+}
+
+int main(void)
+{
+	test_pack();
+	test_rule();
+	test_full();
+	test_budget();
+	test_concurrency();
+	return tap_done("table");
+}
