@@ -17,6 +17,11 @@ static void kp_nothing(void)
 {
 }
 
+static int kp_nothing_int(void)
+{
+	return 0;
+}
+
 struct kp_step {
 	const char *name;
 	int (*start)(void);
@@ -64,6 +69,7 @@ static const struct kp_step kp_steps[] = {
 	{ "table", kp_table_init, kp_table_exit },
 	{ "promotion", kp_promote_init, kp_promote_exit },
 	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
+	{ "filter", kp_nothing_int, kp_filter_exit },
 	{ "sources", kp_sources_begin, kp_sources_end },
 };
 

@@ -32,9 +32,19 @@ unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid);
  */
 unsigned long kp_compat_node_room(int nid);
 
+/*
+ * MGLRU aging of one node's lruvec for every memory cgroup, as the
+ * lru_gen debugfs "+ memcg nid seq" command does. NULL when this kernel
+ * can do it, else why not.
+ */
+const char *kp_compat_mglru_unavailable(void);
+/* Ages every memcg's lruvec on nid once; returns how many were aged. */
+unsigned int kp_compat_mglru_age_node(int nid);
+
 /* Hook points per release: see src/compat/hooks.c. */
 enum kp_hook_point {
 	KP_HOOK_HINTFAULT,	/* the hint-fault migrate decision */
+	KP_HOOK_MGLRU_YOUNG,	/* the MGLRU walk found a young PTE */
 	KP_NR_HOOK_POINTS,
 };
 

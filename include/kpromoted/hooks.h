@@ -17,6 +17,7 @@ struct kp_hook_event {
 	unsigned long pfn;
 	int page_nid;		/* node the page is on */
 	int accessing_nid;	/* node of the accessing CPU, or KP_NID_UNKNOWN */
+	struct mem_cgroup *memcg;	/* owner, when the hook point knows it */
 };
 
 struct kp_hook;

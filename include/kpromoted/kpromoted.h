@@ -28,6 +28,8 @@ struct kp_config {
 	u32 min_free_pct;
 	u32 numa_balancing;		/* enum kp_numab */
 	u32 lru_gen;			/* enum kp_lrugen */
+	u32 mglru_min_ms;		/* MGLRU scan interval bounds */
+	u32 mglru_max_ms;
 	char inject_fail[32];		/* testing: a load step to fail */
 };
 
@@ -60,6 +62,18 @@ void kp_debugfs_exit(void);
 int kp_sources_start(void);
 void kp_sources_stop(void);
 void kp_sources_show(struct seq_file *m);
+
+/* filter.c: per-process control (debugfs `filter`). */
+struct task_struct;
+struct mem_cgroup;
+bool kp_filter_allows_task(struct task_struct *task);
+bool kp_filter_allows_memcg(struct mem_cgroup *memcg);
+ssize_t kp_filter_write(const char __user *ubuf, size_t len);
+void kp_filter_show(struct seq_file *m);
+void kp_filter_exit(void);
+
+/* sources/mglru.c: the scan thread's current interval. */
+unsigned int kp_mglru_interval_ms(void);
 
 /* The one entry point every source calls. Any context, NMI included. */
 #define KP_NID_UNKNOWN (-1)

@@ -28,7 +28,9 @@
 	X(node_is_toptier, KP_KSYM_OPTIONAL, "kernel memory tiers")	\
 	X(folio_isolate_lru, KP_KSYM_REQUIRED, "promotion")		\
 	X(migrate_pages, KP_KSYM_REQUIRED, "promotion")			\
-	X(putback_movable_pages, KP_KSYM_REQUIRED, "promotion")
+	X(putback_movable_pages, KP_KSYM_REQUIRED, "promotion")		\
+	X(try_to_inc_max_seq, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
+	X(mem_cgroup_iter, KP_KSYM_OPTIONAL, "MGLRU scanner")
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

@@ -45,6 +45,18 @@ int kp_parse_enum(const char *s, const char *const *words, u32 *out, const char 
 /* Writes "0-2,5" style into buf (always NUL-terminated); returns length. */
 int kp_format_nodelist(u64 mask, char *buf, size_t len);
 
+/* A write to debugfs `filter`: "clear", or include|exclude pid|cgroup <arg>. */
+enum kp_filter_op { KP_FILTER_CLEAR, KP_FILTER_INCLUDE, KP_FILTER_EXCLUDE };
+enum kp_filter_kind { KP_FILTER_PID, KP_FILTER_CGROUP };
+#define KP_FILTER_ARG_LEN 256
+struct kp_filter_cmd {
+	enum kp_filter_op op;
+	enum kp_filter_kind kind;
+	u32 pid;
+	char path[KP_FILTER_ARG_LEN];	/* cgroup v2 path, starts with '/' */
+};
+int kp_parse_filter_cmd(const char *s, struct kp_filter_cmd *cmd, const char **why);
+
 /* What the module knows about one node when it picks tiers. */
 struct kp_node_info {
 	bool online;

@@ -17,6 +17,7 @@
 	X(records_pebs)						\
 	X(records_dropped)	/* not recorded: table full/busy */	\
 	X(records_not_slow)	/* page not on a slow node */		\
+	X(records_filtered)	/* excluded by the process filter */	\
 	X(hintfault_suppressed)	/* kernel migration left to us */	\
 	X(candidates)		/* pages classified hot */		\
 	X(promoted_pages)					\
@@ -29,7 +30,10 @@
 	X(skipped_pinned)					\
 	X(skipped_not_lru)					\
 	X(failed_isolate)					\
-	X(failed_migrate)
+	X(failed_migrate)					\
+	X(mglru_scans)		/* aging passes of the scan thread */	\
+	X(mglru_lruvecs_aged)					\
+	X(mglru_scan_cpu_ns)	/* CPU time of those passes */
 
 enum kp_stat {
 #define KP_STAT_ENUM(name) KP_STAT_##name,

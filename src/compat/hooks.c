@@ -9,6 +9,13 @@
  *   page, so the pfn is decoded the same way. A false return leaves the
  *   page where it is and keeps the fault cheap.
  *
+ * KP_HOOK_MGLRU_YOUNG: get_pfn_folio(pfn, memcg, pgdat, ...), reached by the
+ *   MGLRU page-table walk (and look-around) for PTEs that were young;
+ *   a non-NULL return means the folio is on pgdat's node and was just
+ *   found accessed. 7.2 dropped the last argument; the first three are the
+ *   same everywhere. (On 6.12+, an mm with MMU notifiers also sends old
+ *   PTEs here; such rare false sightings only add a count.)
+ *
  * Only exact function names are accepted: a compiler clone (.isra,
  * .constprop) may have a different argument layout, and a hook that
  * decodes the wrong registers is worse than no hook.
@@ -22,8 +29,15 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/hooks.h"
 
-static const char *const kp_hook_targets[KP_NR_HOOK_POINTS] = {
-	[KP_HOOK_HINTFAULT] = "should_numa_migrate_memory",
+struct kp_hook_target {
+	const char *func;
+	/* Call the handler when the function returns non-zero, not at entry. */
+	bool on_nonzero_return;
+};
+
+static const struct kp_hook_target kp_hook_targets[KP_NR_HOOK_POINTS] = {
+	[KP_HOOK_HINTFAULT] = { "should_numa_migrate_memory", false },
+	[KP_HOOK_MGLRU_YOUNG] = { "get_pfn_folio", true },
 };
 
 #define KP_MAX_HOOKS 4
@@ -31,6 +45,8 @@ static struct kp_hook *kp_hooks[KP_MAX_HOOKS];
 static const char *kp_selftest_result = "not run";
 
 struct kp_hook_frame {
+	struct kp_hook_event ev;
+	bool valid;
 	bool force_zero;
 };
 
@@ -45,9 +61,22 @@ static bool kp_decode(enum kp_hook_point point, struct pt_regs *regs,
 		if (!page)
 			return false;
 		ev->pfn = page_to_pfn(page);
+		ev->memcg = NULL;
 		ev->page_nid = (int)regs_get_kernel_argument(regs, 2);
 		ev->accessing_nid = (cpu >= 0 && cpu < nr_cpu_ids) ?
 				    cpu_to_node(cpu) : KP_NID_UNKNOWN;
+		return true;
+	}
+	case KP_HOOK_MGLRU_YOUNG: {
+		struct pglist_data *pgdat =
+			(struct pglist_data *)regs_get_kernel_argument(regs, 2);
+
+		if (!pgdat)
+			return false;
+		ev->pfn = regs_get_kernel_argument(regs, 0);
+		ev->memcg = (struct mem_cgroup *)regs_get_kernel_argument(regs, 1);
+		ev->page_nid = pgdat->node_id;
+		ev->accessing_nid = KP_NID_UNKNOWN;
 		return true;
 	}
 	case KP_NR_HOOK_POINTS:
@@ -60,12 +89,13 @@ static int kp_hook_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kp_hook *hook = container_of(get_kretprobe(ri), struct kp_hook, krp);
 	struct kp_hook_frame *frame = (struct kp_hook_frame *)ri->data;
-	struct kp_hook_event ev;
 
 	frame->force_zero = false;
-	atomic_long_inc(&hook->fired);
-	if (kp_decode(hook->point, regs, &ev))
-		frame->force_zero = hook->handler(hook, &ev);
+	frame->valid = kp_decode(hook->point, regs, &frame->ev);
+	if (frame->valid && !kp_hook_targets[hook->point].on_nonzero_return) {
+		atomic_long_inc(&hook->fired);
+		frame->force_zero = hook->handler(hook, &frame->ev);
+	}
 	return 0;
 }
 
@@ -74,6 +104,13 @@ static int kp_hook_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct kp_hook *hook = container_of(get_kretprobe(ri), struct kp_hook, krp);
 	struct kp_hook_frame *frame = (struct kp_hook_frame *)ri->data;
 
+	if (frame->valid && kp_hook_targets[hook->point].on_nonzero_return) {
+		if (regs_return_value(regs)) {
+			atomic_long_inc(&hook->fired);
+			hook->handler(hook, &frame->ev);
+		}
+		return 0;
+	}
 	if (frame->force_zero && regs_return_value(regs)) {
 		regs_set_return_value(regs, 0);
 		atomic_long_inc(&hook->overridden);
@@ -101,7 +138,7 @@ int kp_hook_arm(struct kp_hook *hook)
 {
 	int err;
 
-	hook->func = kp_hook_targets[hook->point];
+	hook->func = kp_hook_targets[hook->point].func;
 	hook->armed = false;
 	atomic_long_set(&hook->fired, 0);
 	atomic_long_set(&hook->overridden, 0);

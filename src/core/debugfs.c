@@ -59,6 +59,32 @@ static int kp_symbols_file_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kp_symbols_file);
 
+static int kp_filter_file_show(struct seq_file *m, void *v)
+{
+	kp_filter_show(m);
+	return 0;
+}
+
+static int kp_filter_file_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, kp_filter_file_show, NULL);
+}
+
+static ssize_t kp_filter_file_write(struct file *file, const char __user *buf,
+				    size_t len, loff_t *ppos)
+{
+	return kp_filter_write(buf, len);
+}
+
+static const struct file_operations kp_filter_file_fops = {
+	.owner = THIS_MODULE,
+	.open = kp_filter_file_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = kp_filter_file_write,
+};
+
 int kp_debugfs_init(void)
 {
 	struct dentry *dir;
@@ -76,6 +102,7 @@ int kp_debugfs_init(void)
 	debugfs_create_file("sources", 0400, dir, NULL, &kp_sources_file_fops);
 	debugfs_create_file("hooks", 0400, dir, NULL, &kp_hooks_file_fops);
 	debugfs_create_file("symbols", 0400, dir, NULL, &kp_symbols_file_fops);
+	debugfs_create_file("filter", 0600, dir, NULL, &kp_filter_file_fops);
 	kp_dir = dir;
 	return 0;
 }

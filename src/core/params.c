@@ -66,6 +66,10 @@ KP_PARAM(numa_balancing, "enum", "auto",
 	 "auto: set the NUMA-balancing mode hint faults need while loaded and restore it on unload; keep: leave it alone");
 KP_PARAM(lru_gen, "enum", "keep",
 	 "keep: leave MGLRU as it is; enable: turn MGLRU on while loaded and restore it on unload");
+KP_PARAM(mglru_min_ms, "uint", "400",
+	 "Shortest interval between MGLRU aging passes of the slow nodes in ms, 50..60000 (default 400)");
+KP_PARAM(mglru_max_ms, "uint", "5000",
+	 "Longest interval between MGLRU aging passes in ms, 50..600000, not below mglru_min_ms (default 5000)");
 KP_PARAM(inject_fail, "string", "none",
 	 "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, symbol:<name>)");
 
@@ -108,6 +112,10 @@ static const struct kp_param_spec kp_specs[] = {
 	  &kp_cfg.numa_balancing, "auto, keep" },
 	{ "lru_gen", &kp_raw_lru_gen, KP_P_ENUM, 0, 0, kp_lrugen_words,
 	  &kp_cfg.lru_gen, "keep, enable" },
+	{ "mglru_min_ms", &kp_raw_mglru_min_ms, KP_P_UINT, 50, 60000, NULL,
+	  &kp_cfg.mglru_min_ms, "50..60000" },
+	{ "mglru_max_ms", &kp_raw_mglru_max_ms, KP_P_UINT, 50, 600000, NULL,
+	  &kp_cfg.mglru_max_ms, "50..600000, not below mglru_min_ms" },
 	{ "inject_fail", &kp_raw_inject_fail, KP_P_INJECT, 0, 0, NULL, NULL,
 	  "none, tiers, symbols, hooks, debugfs, sources, symbol:<name>" },
 };
@@ -170,6 +178,11 @@ int kp_params_validate(void)
 			return -EINVAL;
 		}
 	}
+	if (kp_cfg.mglru_max_ms < kp_cfg.mglru_min_ms) {
+		pr_err("invalid mglru_max_ms=%u: below mglru_min_ms=%u (accepted: 50..600000, not below mglru_min_ms)\n",
+		       kp_cfg.mglru_max_ms, kp_cfg.mglru_min_ms);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -204,6 +217,8 @@ void kp_params_show(struct seq_file *m)
 	seq_printf(m, "min_free_pct %u\n", kp_cfg.min_free_pct);
 	seq_printf(m, "numa_balancing %s\n", kp_numab_words[kp_cfg.numa_balancing]);
 	seq_printf(m, "lru_gen %s\n", kp_lrugen_words[kp_cfg.lru_gen]);
+	seq_printf(m, "mglru_min_ms %u\n", kp_cfg.mglru_min_ms);
+	seq_printf(m, "mglru_max_ms %u\n", kp_cfg.mglru_max_ms);
 	seq_printf(m, "inject_fail %s\n", kp_cfg.inject_fail);
 }
 

@@ -283,3 +283,69 @@ int kp_select_tiers(const struct kp_node_info *nodes, int nr_nodes, u64 override
 	}
 	return 0;
 }
+
+/* Next space-separated word of *s: its start, length in *n; advances *s. */
+static const char *kp_next_word(const char **s, size_t *n)
+{
+	const char *w = *s;
+
+	while (*w == ' ' || *w == '\t')
+		w++;
+	*n = 0;
+	while (w[*n] && w[*n] != ' ' && w[*n] != '\t' && w[*n] != '\n')
+		(*n)++;
+	*s = w + *n;
+	return w;
+}
+
+int kp_parse_filter_cmd(const char *s, struct kp_filter_cmd *cmd, const char **why)
+{
+	const char *w, *arg;
+	size_t n, an;
+	char num[16];
+
+	memset(cmd, 0, sizeof(*cmd));
+	w = kp_next_word(&s, &n);
+	if (kp_word_is(w, n, "clear")) {
+		cmd->op = KP_FILTER_CLEAR;
+	} else if (kp_word_is(w, n, "include") || kp_word_is(w, n, "exclude")) {
+		cmd->op = w[0] == 'i' ? KP_FILTER_INCLUDE : KP_FILTER_EXCLUDE;
+		w = kp_next_word(&s, &n);
+		arg = kp_next_word(&s, &an);
+		if (!an) {
+			*why = "missing argument";
+			return -1;
+		}
+		if (kp_word_is(w, n, "pid")) {
+			cmd->kind = KP_FILTER_PID;
+			if (an >= sizeof(num)) {
+				*why = "pid out of range";
+				return -1;
+			}
+			memcpy(num, arg, an);
+			num[an] = '\0';
+			if (kp_parse_uint(num, 1, 0x3fffffff, &cmd->pid, why))
+				return -1;
+		} else if (kp_word_is(w, n, "cgroup")) {
+			cmd->kind = KP_FILTER_CGROUP;
+			if (arg[0] != '/' || an >= sizeof(cmd->path)) {
+				*why = "cgroup must be an absolute cgroup v2 path";
+				return -1;
+			}
+			memcpy(cmd->path, arg, an);
+			cmd->path[an] = '\0';
+		} else {
+			*why = "expected pid or cgroup";
+			return -1;
+		}
+	} else {
+		*why = "expected clear, include or exclude";
+		return -1;
+	}
+	kp_next_word(&s, &n);
+	if (n || (*s && *s != '\n')) {
+		*why = "unexpected text after the command";
+		return -1;
+	}
+	return 0;
+}

@@ -384,4 +384,5 @@ void kp_promote_show(struct seq_file *m)
 	seq_printf(m, "table_used %u\n", used);
 	seq_printf(m, "hot_threshold_effective %u\n", READ_ONCE(kp_thr_eff));
 	seq_printf(m, "sweep_interval_ms %u\n", jiffies_to_msecs(kp_sweep_jiffies));
+	seq_printf(m, "mglru_interval_ms %u\n", kp_mglru_interval_ms());
 }

@@ -10,6 +10,7 @@
  * for the pages that proved hot.
  */
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/hooks.h"
@@ -23,6 +24,8 @@
 static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
 	if (!kp_node_is_slow(ev->page_nid))
+		return false;
+	if (!kp_filter_allows_task(current))
 		return false;
 	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT);
 	if (kp_cfg.mode != KP_MODE_PROMOTE)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hardware sampling sources (AMD IBS, Intel PEBS) and the MGLRU walk. Each
- * reports precisely why it cannot run here; the consumers themselves come
- * with their own issues.
+ * Hardware sampling sources (AMD IBS, Intel PEBS). Each reports precisely
+ * why it cannot run here; the consumers themselves come with their own
+ * issues.
  */
 #include <linux/kernel.h>
 #include <asm/cpufeature.h>
@@ -26,11 +26,6 @@ static const char *kp_pebs_unavailable(void)
 	return "PEBS consumer not implemented in this version";
 }
 
-static const char *kp_mglru_unavailable(void)
-{
-	return "MGLRU source not implemented in this version";
-}
-
 static int kp_nostart(const char **why)
 {
 	*why = "not startable";
@@ -49,12 +44,6 @@ const struct kp_source_ops kp_ibs_source = {
 
 const struct kp_source_ops kp_pebs_source = {
 	.unavailable = kp_pebs_unavailable,
-	.start = kp_nostart,
-	.stop = kp_nostop,
-};
-
-const struct kp_source_ops kp_mglru_source = {
-	.unavailable = kp_mglru_unavailable,
 	.start = kp_nostart,
 	.stop = kp_nostop,
 };

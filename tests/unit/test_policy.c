@@ -125,8 +125,30 @@ static void test_tiers(void)
 	      "override naming every memory node");
 }
 
+static void test_filter(void)
+{
+	struct kp_filter_cmd c;
+	const char *why = NULL;
+
+	CHECK(!kp_parse_filter_cmd("clear\n", &c, &why) && c.op == KP_FILTER_CLEAR, "filter clear");
+	CHECK(!kp_parse_filter_cmd("include pid 42", &c, &why) && c.op == KP_FILTER_INCLUDE &&
+	      c.kind == KP_FILTER_PID && c.pid == 42, "include pid");
+	CHECK(!kp_parse_filter_cmd("exclude cgroup /system.slice/db.service\n", &c, &why) &&
+	      c.op == KP_FILTER_EXCLUDE && c.kind == KP_FILTER_CGROUP &&
+	      !strcmp(c.path, "/system.slice/db.service"), "exclude cgroup path");
+	CHECK(kp_parse_filter_cmd("include pid", &c, &why) && !strcmp(why, "missing argument"), "missing pid");
+	CHECK(kp_parse_filter_cmd("include pid 0", &c, &why), "pid 0 refused");
+	CHECK(kp_parse_filter_cmd("include pid x1", &c, &why), "pid not a number");
+	CHECK(kp_parse_filter_cmd("include cgroup rel/path", &c, &why), "relative cgroup refused");
+	CHECK(kp_parse_filter_cmd("include uid 3", &c, &why), "unknown kind");
+	CHECK(kp_parse_filter_cmd("promote pid 3", &c, &why), "unknown op");
+	CHECK(kp_parse_filter_cmd("include pid 3 4", &c, &why), "trailing text refused");
+	CHECK(kp_parse_filter_cmd("", &c, &why), "empty refused");
+}
+
 int main(void)
 {
+	test_filter();
 	test_uint();
 	test_nodelist();
 	test_sources();

@@ -11,9 +11,12 @@
 #include <string.h>
 #include "tap.h"
 
-/* The addresses the module's resolver would fill in. */
-unsigned long kp_addr_kallsyms_lookup_name, kp_addr_node_is_toptier,
-	kp_addr_folio_isolate_lru, kp_addr_migrate_pages, kp_addr_putback_movable_pages;
+#include "kpromoted/ksyms.h"
+
+/* The addresses the module's resolver would fill in: one per stub. */
+unsigned long kp_addr_kallsyms_lookup_name;
+#define KP_DEF_ADDR(name, req, feat) unsigned long kp_addr_##name;
+KP_KSYMS(KP_DEF_ADDR)
 
 /* The stubs, typed as the module types them. */
 unsigned long kp_call_kallsyms_lookup_name(const char *name);

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Driving MGLRU aging from a module.
+ *
+ * Why a direct call to try_to_inc_max_seq() and not the lru_gen debugfs
+ * file that administrators write: that file only has a ->write method
+ * that copies from a user pointer, and kernel_write() refuses such files
+ * (it needs ->write_iter). try_to_inc_max_seq() is what the debugfs "+"
+ * command runs; it walks every mm of the lruvec's memcg, clears the
+ * accessed bits of pages on the lruvec's node, and reports each young one
+ * through get_pfn_folio(), where the MGLRU source listens.
+ *
+ * Its arguments changed twice, so each release we know gets its own call:
+ *   6.1:  (lruvec, max_seq, scan_control *sc, can_swap, force_scan)
+ *   6.12: (lruvec, max_seq, can_swap, force_scan)
+ *   7.2:  (lruvec, max_seq, swappiness, force_scan)
+ * Other kernels report the scanner unavailable rather than guess an ABI.
+ * It needs current->reclaim_state (the walk buffer lives there), which
+ * the caller sets up as lru_gen_seq_write() does, and frees after.
+ */
+#include <linux/memcontrol.h>
+#include <linux/mmzone.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/version.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/compat.h"
+#include "kpromoted/ksyms.h"
+
+#define KP_V(a, b) KERNEL_VERSION(a, b, 0)
+#if LINUX_VERSION_CODE >= KP_V(6, 1) && LINUX_VERSION_CODE < KP_V(6, 2)
+#define KP_AGING_ABI 1
+#elif LINUX_VERSION_CODE >= KP_V(6, 12) && LINUX_VERSION_CODE < KP_V(6, 13)
+#define KP_AGING_ABI 2
+#elif LINUX_VERSION_CODE >= KP_V(7, 2) && LINUX_VERSION_CODE < KP_V(7, 3)
+#define KP_AGING_ABI 3
+#else
+#define KP_AGING_ABI 0
+#endif
+
+struct mem_cgroup *kp_call_mem_cgroup_iter(struct mem_cgroup *root,
+					   struct mem_cgroup *prev, void *reclaim);
+
+#if KP_AGING_ABI == 1
+bool kp_call_try_to_inc_max_seq(struct lruvec *lruvec, unsigned long max_seq,
+				void *sc, bool can_swap, bool force_scan);
+/*
+ * 6.1 reads one field of its scan_control, sc->priority, and only when
+ * the aging did not happen (another one is under way): priority <=
+ * DEF_PRIORITY - 2 makes it sleep until that one finishes. The struct is
+ * private to vmscan.c, so kpromoted hands it a buffer larger than the
+ * struct with every byte 0x7f: whatever the field's offset and width,
+ * priority reads as a large positive value and nothing waits.
+ */
+static u8 kp_fake_sc[1024];
+
+static bool kp_age_lruvec(struct lruvec *lruvec, unsigned long max_seq)
+{
+	return kp_call_try_to_inc_max_seq(lruvec, max_seq, kp_fake_sc, true, true);
+}
+#elif KP_AGING_ABI == 2
+bool kp_call_try_to_inc_max_seq(struct lruvec *lruvec, unsigned long max_seq,
+				bool can_swap, bool force_scan);
+static bool kp_age_lruvec(struct lruvec *lruvec, unsigned long max_seq)
+{
+	return kp_call_try_to_inc_max_seq(lruvec, max_seq, true, true);
+}
+#elif KP_AGING_ABI == 3
+bool kp_call_try_to_inc_max_seq(struct lruvec *lruvec, unsigned long max_seq,
+				int swappiness, bool force_scan);
+static bool kp_age_lruvec(struct lruvec *lruvec, unsigned long max_seq)
+{
+	/* Anon and file alike, as the default vm.swappiness would weigh them. */
+	return kp_call_try_to_inc_max_seq(lruvec, max_seq, 60, true);
+}
+#endif
+
+const char *kp_compat_mglru_unavailable(void)
+{
+	if (!IS_ENABLED(CONFIG_LRU_GEN) || !IS_ENABLED(CONFIG_MEMCG))
+		return "kernel built without CONFIG_LRU_GEN or CONFIG_MEMCG";
+	if (!KP_AGING_ABI)
+		return "no known MGLRU aging interface for this kernel version";
+	if (!kp_ksym_present(kp_addr_try_to_inc_max_seq) ||
+	    !kp_ksym_present(kp_addr_mem_cgroup_iter))
+		return "MGLRU aging functions not found in this kernel";
+	return NULL;
+}
+
+#if KP_AGING_ABI && defined(CONFIG_LRU_GEN) && defined(CONFIG_MEMCG)
+unsigned int kp_compat_mglru_age_node(int nid)
+{
+	struct reclaim_state rs = { 0 }, *saved = current->reclaim_state;
+	struct mem_cgroup *memcg;
+	unsigned int aged = 0, flags;
+
+	if (kp_compat_mglru_unavailable())
+		return 0;
+	current->reclaim_state = &rs;
+	flags = memalloc_noreclaim_save();
+	memcg = kp_call_mem_cgroup_iter(NULL, NULL, NULL);
+	while (memcg) {
+		struct lruvec *lruvec = mem_cgroup_lruvec(memcg, NODE_DATA(nid));
+
+		aged += kp_age_lruvec(lruvec, READ_ONCE(lruvec->lrugen.max_seq));
+		cond_resched();
+		memcg = kp_call_mem_cgroup_iter(NULL, memcg, NULL);
+	}
+	memalloc_noreclaim_restore(flags);
+	/* The walk buffer the aging allocated for this thread. */
+	kfree(rs.mm_walk);
+	current->reclaim_state = saved;
+	return aged;
+}
+#else
+unsigned int kp_compat_mglru_age_node(int nid)
+{
+	return 0;
+}
+#endif

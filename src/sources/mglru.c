@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MGLRU page-table walk as a source: hot pages found without a single
+ * hint fault.
+ *
+ * Passive: a hook where the walk finds a young PTE (KP_HOOK_MGLRU_YOUNG)
+ * turns every young page on a slow node into a record; the walk does not
+ * know which CPU touched it, so the accessing node is unknown.
+ *
+ * Active: the walk only runs when MGLRU ages a node, and a lightly loaded
+ * machine rarely ages its slow node. The kpromoted_scan thread asks for
+ * aging of every slow node's lruvecs, every memcg, at an interval that
+ * halves while many young pages turn up and doubles while few do, within
+ * [mglru_min_ms, mglru_max_ms].
+ */
+#include <linux/delay.h>
+#include <linux/freezer.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/compat.h"
+#include "kpromoted/hooks.h"
+#include "kpromoted/sources.h"
+#include "kpromoted/stats.h"
+
+#define KP_LRU_GEN_PATH "/sys/kernel/mm/lru_gen/enabled"
+/* Young pages per pass above which the scan speeds up, below which it slows. */
+#define KP_MGLRU_BUSY 256
+#define KP_MGLRU_IDLE 16
+
+static struct task_struct *kp_scan_thread;
+static unsigned int kp_scan_interval_ms;
+
+static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
+{
+	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg))
+		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU);
+	return false;
+}
+
+static struct kp_hook kp_mglru_hook = {
+	.name = "mglru",
+	.point = KP_HOOK_MGLRU_YOUNG,
+	.handler = kp_mglru_event,
+};
+
+static bool kp_lru_gen_on(void)
+{
+	char val[16];
+	unsigned int caps;
+
+	if (kp_setting_read(KP_LRU_GEN_PATH, val, sizeof(val)) || kstrtouint(val, 0, &caps))
+		return false;
+	return caps & 1;
+}
+
+static const char *kp_mglru_unavailable(void)
+{
+	const char *why = kp_compat_mglru_unavailable();
+
+	if (why)
+		return why;
+	if (!kp_lru_gen_on() && kp_cfg.lru_gen != KP_LRUGEN_ENABLE)
+		return "MGLRU disabled (lru_gen=enable turns it on while kpromoted is loaded)";
+	return NULL;
+}
+
+static unsigned int kp_scan_pass(void)
+{
+	u64 young = kp_stat_read(KP_STAT_records_mglru);
+	u64 cpu = current->se.sum_exec_runtime;
+	unsigned int aged = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		if (kthread_should_stop())
+			break;
+		if (kp_node_is_slow(nid))
+			aged += kp_compat_mglru_age_node(nid);
+	}
+	kp_stat_inc(KP_STAT_mglru_scans);
+	kp_stat_add(KP_STAT_mglru_lruvecs_aged, aged);
+	kp_stat_add(KP_STAT_mglru_scan_cpu_ns, current->se.sum_exec_runtime - cpu);
+	return (unsigned int)min_t(u64, kp_stat_read(KP_STAT_records_mglru) - young, UINT_MAX);
+}
+
+static int kp_scan_main(void *unused)
+{
+	set_freezable();
+	while (!kthread_should_stop()) {
+		unsigned int young = kp_scan_pass();
+
+		if (young >= KP_MGLRU_BUSY)
+			kp_scan_interval_ms = max(kp_cfg.mglru_min_ms, kp_scan_interval_ms / 2);
+		else if (young < KP_MGLRU_IDLE)
+			kp_scan_interval_ms = min(kp_cfg.mglru_max_ms, kp_scan_interval_ms * 2);
+		WRITE_ONCE(kp_scan_interval_ms, kp_scan_interval_ms);
+		schedule_timeout_interruptible(msecs_to_jiffies(kp_scan_interval_ms));
+		try_to_freeze();
+	}
+	return 0;
+}
+
+unsigned int kp_mglru_interval_ms(void)
+{
+	return READ_ONCE(kp_scan_interval_ms);
+}
+
+static int kp_mglru_start(const char **why)
+{
+	int err;
+
+	if (!kp_lru_gen_on() && kp_setting_set(KP_LRU_GEN_PATH, "y")) {
+		*why = "cannot enable MGLRU";
+		return -EIO;
+	}
+	err = kp_hook_arm(&kp_mglru_hook);
+	if (err) {
+		*why = kp_mglru_hook.reason;
+		kp_hook_disarm(&kp_mglru_hook);
+		return err;
+	}
+	kp_scan_interval_ms = kp_cfg.mglru_min_ms;
+	kp_scan_thread = kthread_run(kp_scan_main, NULL, "kpromoted_scan");
+	if (IS_ERR(kp_scan_thread)) {
+		err = PTR_ERR(kp_scan_thread);
+		kp_scan_thread = NULL;
+		kp_hook_disarm(&kp_mglru_hook);
+		*why = "cannot start the scan thread";
+		return err;
+	}
+	return 0;
+}
+
+static void kp_mglru_stop(void)
+{
+	if (kp_scan_thread)
+		kthread_stop(kp_scan_thread);
+	kp_scan_thread = NULL;
+	kp_hook_disarm(&kp_mglru_hook);
+}
+
+const struct kp_source_ops kp_mglru_source = {
+	.unavailable = kp_mglru_unavailable,
+	.start = kp_mglru_start,
+	.stop = kp_mglru_stop,
+};
