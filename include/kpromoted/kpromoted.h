@@ -7,10 +7,6 @@
 #include <linux/nodemask.h>
 #include "kpromoted/policy.h"
 
-#ifndef pr_fmt
-#define pr_fmt(fmt) "kpromoted: " fmt
-#endif
-
 enum kp_mode { KP_MODE_PROMOTE, KP_MODE_OBSERVE };
 enum kp_numab { KP_NUMAB_AUTO, KP_NUMAB_KEEP };
 enum kp_lrugen { KP_LRUGEN_KEEP, KP_LRUGEN_ENABLE };
@@ -77,6 +73,11 @@ unsigned int kp_mglru_interval_ms(void);
 
 /* The one entry point every source calls. Any context, NMI included. */
 #define KP_NID_UNKNOWN (-1)
-void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src);
+/*
+ * period_ms: how often this source can see the same page at most (its scan
+ * period), or 0; it widens the hotness window for this sighting.
+ */
+void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
+		      unsigned int period_ms);
 
 #endif

@@ -7,7 +7,7 @@
  *
  * Entry layout (0 = empty):
  *   pfn:38 | ts:12 | count:4 | srcs:4 | anid:6
- *   ts    last sighting, in 16 ms ticks (wraps after 65 s; the sweep clears
+ *   ts    last sighting, in 32 ms ticks (wraps after 131 s; the sweep clears
  *         entries long before that, so a wrapped gap is never misread)
  *   count sightings so far, each no more than one window after the last
  *   srcs  sources that saw the page at the last counted sighting
@@ -16,7 +16,10 @@
  * Hotness is frequency and recency together: a sighting more than one
  * window after the previous one starts the count again at 1, so a page is
  * hot only after `hot_threshold` sightings each within a window of the
- * last. A second source seeing the same page within half a window of the
+ * last. The window is window_ms, or twice the sampling period of the
+ * source that reports the sighting when that is longer: a source that can
+ * see a page only once per scan (hint faults, the MGLRU walk) must not
+ * make every page look cold. A second source seeing the same page within half a window of the
  * first adds its bit, not a count: two sources, one access.
  *
  * Pure code: built into the module and into the host unit tests.
@@ -27,7 +30,8 @@
 #include "kpromoted/policy.h"
 
 #define KP_TBL_WAYS 4
-#define KP_TICK_SHIFT_MS 4			/* 16 ms ticks */
+#define KP_TICK_SHIFT_MS 5			/* 32 ms ticks */
+#define KP_WINDOW_MAX_TICKS (60000 >> KP_TICK_SHIFT_MS)	/* 60 s */
 #define KP_TS_BITS 12
 #define KP_TS_MASK ((1u << KP_TS_BITS) - 1)
 #define KP_PFN_BITS 38
@@ -75,7 +79,8 @@ static inline u32 kp_ticks_since(u32 now, u32 then)
 struct kp_table {
 	u64 *slots;		/* nr_buckets * KP_TBL_WAYS entries */
 	u32 nr_buckets;
-	u32 window_ticks;	/* the hotness window */
+	u32 window_ticks;	/* the hotness window (window_ms) */
+	u32 max_window_ticks;	/* the longest window any record used */
 };
 
 enum kp_record_result {
@@ -91,7 +96,9 @@ u64 kp_entry_next(u64 old, u64 pfn, u32 now, u32 src_bit, int anid,
 		  u32 window_ticks, enum kp_record_result *res);
 /* Records one sighting; lock-free, O(KP_TBL_WAYS). */
 enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
-				      unsigned int src, int anid);
+				      unsigned int src, int anid, u32 window_ticks);
+/* The window for a sighting from a source sampling every period_ms. */
+u32 kp_table_window(struct kp_table *t, u32 period_ms);
 /* Bucket index for a pfn. */
 u32 kp_table_bucket(const struct kp_table *t, u64 pfn);
 /* Entries that fit the memory budget for this many slow pages. */

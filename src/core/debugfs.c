@@ -17,6 +17,8 @@ static int kp_stats_show(struct seq_file *m, void *v)
 {
 	int i;
 
+	/* Load got here only after the hook self-test passed. */
+	seq_puts(m, "loads_selftest_ok 1\n");
 	for (i = 0; i < KP_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", kp_stat_name(i), kp_stat_read(i));
 	kp_promote_show(m);

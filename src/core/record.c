@@ -27,14 +27,15 @@ u32 kp_now_ticks(void)
 	return (u32)(jiffies_to_msecs(jiffies) >> KP_TICK_SHIFT_MS) & KP_TS_MASK;
 }
 
-void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src)
+void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
+		      unsigned int period_ms)
 {
 	if (unlikely(!READ_ONCE(kp_tbl_ready)))
 		return;
 	kp_stat_inc(KP_STAT_records);
 	kp_stat_inc(kp_src_stat[src]);
-	if (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, accessing_nid) ==
-	    KP_REC_DROPPED)
+	if (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, accessing_nid,
+			    kp_table_window(&kp_tbl, period_ms)) == KP_REC_DROPPED)
 		kp_stat_inc(KP_STAT_records_dropped);
 }
 
@@ -54,6 +55,7 @@ int kp_table_init(void)
 			slow_pages += node_present_pages(nid);
 	kp_tbl.nr_buckets = kp_table_buckets_for(slow_pages);
 	kp_tbl.window_ticks = max(1u, kp_cfg.window_ms >> KP_TICK_SHIFT_MS);
+	kp_tbl.max_window_ticks = kp_tbl.window_ticks;
 	kp_tbl.slots = vzalloc(kp_table_bytes());
 	if (!kp_tbl.slots)
 		return -ENOMEM;

@@ -13,6 +13,8 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 	return try_cmpxchg64(p, &old, new);
 }
 #define kp_load(p) READ_ONCE(*(p))
+#define kp_load32(p) READ_ONCE(*(p))
+#define kp_store32(p, v) WRITE_ONCE(*(p), (v))
 #else
 static inline bool kp_cas(u64 *p, u64 old, u64 new)
 {
@@ -20,6 +22,8 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 					   __ATOMIC_RELAXED);
 }
 #define kp_load(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define kp_load32(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define kp_store32(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #endif
 
 /* Multiplicative hash spread over the buckets without a power-of-two size. */
@@ -82,8 +86,22 @@ bool kp_table_take(struct kp_table *t, u32 slot, u64 v)
 	return kp_cas(&t->slots[slot], v, 0);
 }
 
+u32 kp_table_window(struct kp_table *t, u32 period_ms)
+{
+	u32 w = (u32)(((u64)period_ms * 2) >> KP_TICK_SHIFT_MS);
+
+	if (w < t->window_ticks)
+		w = t->window_ticks;
+	if (w > KP_WINDOW_MAX_TICKS)
+		w = KP_WINDOW_MAX_TICKS;
+	/* Racy max: a lost update only delays the sweep's staleness by one. */
+	if (w > kp_load32(&t->max_window_ticks))
+		kp_store32(&t->max_window_ticks, w);
+	return w;
+}
+
 enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
-				      unsigned int src, int anid)
+				      unsigned int src, int anid, u32 window_ticks)
 {
 	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];
 	enum kp_record_result res;
@@ -107,19 +125,19 @@ enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
 		}
 		if (i < KP_TBL_WAYS) {
 			if (kp_cas(&b[i], v, kp_entry_next(v, pfn, now, src_bit, anid,
-							   t->window_ticks, &res)))
+							   window_ticks, &res)))
 				return res;
 			continue;
 		}
 		if (empty >= 0) {
 			if (kp_cas(&b[empty], 0, kp_entry_next(0, pfn, now, src_bit, anid,
-								t->window_ticks, &res)))
+								window_ticks, &res)))
 				return KP_REC_NEW;
 			continue;
 		}
 		/* Full bucket: replace the oldest entry if it is past its window. */
 		victim = -1;
-		worst_age = t->window_ticks;
+		worst_age = window_ticks;
 		for (i = 0; i < KP_TBL_WAYS; i++) {
 			struct kp_entry o;
 			u32 age;
@@ -136,9 +154,9 @@ enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
 			return KP_REC_DROPPED;
 		v = kp_load(&b[victim]);
 		if (kp_entry_pfn(v) != pfn && v &&
-		    kp_ticks_since(now, (u32)(v >> 14) & KP_TS_MASK) > t->window_ticks &&
+		    kp_ticks_since(now, (u32)(v >> 14) & KP_TS_MASK) > window_ticks &&
 		    kp_cas(&b[victim], v, kp_entry_next(0, pfn, now, src_bit, anid,
-							 t->window_ticks, &res)))
+							 window_ticks, &res)))
 			return KP_REC_EVICTED;
 	}
 	return KP_REC_DROPPED;

@@ -153,7 +153,7 @@ static bool kp_dispatch(u64 pfn, int page_nid, int anid)
 static void kp_sweep(struct work_struct *work)
 {
 	u32 now = kp_now_ticks(), slot, nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
-	u32 stale = 2 * kp_tbl.window_ticks;
+	u32 stale = min_t(u32, 2 * READ_ONCE(kp_tbl.max_window_ticks), KP_TS_MASK - 64);
 	u64 cand_bytes = 0;
 	int nid;
 

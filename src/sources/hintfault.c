@@ -27,7 +27,9 @@ static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event 
 		return false;
 	if (!kp_filter_allows_task(current))
 		return false;
-	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT);
+	/* The faulting task is scanned once per numa_scan_period. */
+	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT,
+			 READ_ONCE(current->numa_scan_period));
 	if (kp_cfg.mode != KP_MODE_PROMOTE)
 		return false;
 	kp_stat_inc(KP_STAT_hintfault_suppressed);

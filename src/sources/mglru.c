@@ -34,7 +34,8 @@ static unsigned int kp_scan_interval_ms;
 static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
 	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg))
-		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU);
+		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU,
+				 READ_ONCE(kp_scan_interval_ms));
 	return false;
 }
 

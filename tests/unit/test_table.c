@@ -10,10 +10,15 @@
 
 static struct kp_table make_table(u32 buckets)
 {
-	struct kp_table t = { .nr_buckets = buckets, .window_ticks = W };
+	struct kp_table t = { .nr_buckets = buckets, .window_ticks = W, .max_window_ticks = W };
 
 	t.slots = calloc((size_t)buckets * KP_TBL_WAYS, sizeof(u64));
 	return t;
+}
+
+static enum kp_record_result rec(struct kp_table *t, u64 pfn, u32 now, unsigned int src, int anid)
+{
+	return kp_table_record(t, pfn, now, src, anid, kp_table_window(t, 0));
 }
 
 static struct kp_entry find(struct kp_table *t, u64 pfn)
@@ -46,26 +51,26 @@ static void test_rule(void)
 	struct kp_table t = make_table(64);
 	struct kp_entry e;
 
-	CHECK(kp_table_record(&t, 100, 0, 0, 0) == KP_REC_NEW, "first sighting creates an entry");
+	CHECK(rec(&t, 100, 0, 0, 0) == KP_REC_NEW, "first sighting creates an entry");
 	e = find(&t, 100);
 	CHECK(e.count == 1 && e.anid == 0, "count 1, accessing node kept");
-	kp_table_record(&t, 100, 5, 0, -1);
+	rec(&t, 100, 5, 0, -1);
 	e = find(&t, 100);
 	CHECK(e.count == 2 && e.anid == 0, "second sighting within the window counts; unknown node keeps the known one");
-	kp_table_record(&t, 100, 5 + W + 1, 0, 0);
+	rec(&t, 100, 5 + W + 1, 0, 0);
 	e = find(&t, 100);
 	CHECK(e.count == 1, "a sighting after more than a window restarts the count (recency)");
-	kp_table_record(&t, 100, 5 + W + 2, 1, -1);
+	rec(&t, 100, 5 + W + 2, 1, -1);
 	e = find(&t, 100);
 	CHECK(e.count == 1 && e.srcs == 3, "another source within half a window: merged, not counted");
-	kp_table_record(&t, 100, 5 + W + 3, 1, -1);
+	rec(&t, 100, 5 + W + 3, 1, -1);
 	e = find(&t, 100);
 	CHECK(e.count == 2, "the same source again counts");
 	for (int i = 0; i < 40; i++)
-		kp_table_record(&t, 100, 30 + i, 0, -1);
+		rec(&t, 100, 30 + i, 0, -1);
 	CHECK(find(&t, 100).count == KP_COUNT_MAX, "count saturates");
-	CHECK(kp_table_record(&t, 0, 1, 0, 0) == KP_REC_DROPPED, "pfn 0 refused");
-	CHECK(kp_table_record(&t, KP_PFN_MAX + 1, 1, 0, 0) == KP_REC_DROPPED, "pfn beyond the field refused");
+	CHECK(rec(&t, 0, 1, 0, 0) == KP_REC_DROPPED, "pfn 0 refused");
+	CHECK(rec(&t, KP_PFN_MAX + 1, 1, 0, 0) == KP_REC_DROPPED, "pfn beyond the field refused");
 	free(t.slots);
 }
 
@@ -75,16 +80,34 @@ static void test_full(void)
 	u64 pfn;
 
 	for (pfn = 1; pfn <= KP_TBL_WAYS; pfn++)
-		kp_table_record(&t, pfn, 0, 0, 0);
-	CHECK(kp_table_record(&t, 99, 1, 0, 0) == KP_REC_DROPPED, "full of live entries: dropped, not evicted");
+		rec(&t, pfn, 0, 0, 0);
+	CHECK(rec(&t, 99, 1, 0, 0) == KP_REC_DROPPED, "full of live entries: dropped, not evicted");
 	CHECK(find(&t, 1).count == 1, "live entries untouched by the drop");
-	kp_table_record(&t, 2, W, 0, 0);
-	kp_table_record(&t, 3, W, 0, 0);
-	kp_table_record(&t, 4, W, 0, 0);
-	CHECK(kp_table_record(&t, 99, W + 2, 0, 0) == KP_REC_EVICTED, "stale entry evicted for a new page");
+	rec(&t, 2, W, 0, 0);
+	rec(&t, 3, W, 0, 0);
+	rec(&t, 4, W, 0, 0);
+	CHECK(rec(&t, 99, W + 2, 0, 0) == KP_REC_EVICTED, "stale entry evicted for a new page");
 	CHECK(find(&t, 1).pfn == 0 && find(&t, 99).pfn == 99, "the stale one (pfn 1) went");
 	CHECK(kp_table_take(&t, 0, t.slots[0]) && t.slots[0] == 0, "take removes an unchanged entry");
 	CHECK(!kp_table_take(&t, 1, t.slots[1] + 1), "take refuses a changed entry");
+	free(t.slots);
+}
+
+static void test_period_window(void)
+{
+	struct kp_table t = make_table(64);
+
+	CHECK(kp_table_window(&t, 0) == W, "no period: the configured window");
+	CHECK(kp_table_window(&t, 10000) == (20000 >> KP_TICK_SHIFT_MS),
+	      "a 10 s scan period widens the window to two periods");
+	CHECK(t.max_window_ticks == (20000 >> KP_TICK_SHIFT_MS), "the widest window is remembered");
+	CHECK(kp_table_window(&t, 1000000) == KP_WINDOW_MAX_TICKS, "capped at 60 s");
+	kp_table_record(&t, 7, 0, 0, 0, kp_table_window(&t, 10000));
+	kp_table_record(&t, 7, 300, 0, 0, kp_table_window(&t, 10000));
+	CHECK(find(&t, 7).count == 2, "sightings one slow scan apart still count");
+	kp_table_record(&t, 8, 0, 0, 0, kp_table_window(&t, 0));
+	kp_table_record(&t, 8, 300, 0, 0, kp_table_window(&t, 0));
+	CHECK(find(&t, 8).count == 1, "without the period they would not");
 	free(t.slots);
 }
 
@@ -109,7 +132,7 @@ static void *worker(void *p)
 
 	for (int round = 0; round < 2000; round++)
 		for (u64 pfn = 1; pfn <= 64; pfn++) {
-			enum kp_record_result r = kp_table_record(a->t, pfn, round / 100, a->id & 1, a->id);
+			enum kp_record_result r = rec(a->t, pfn, round / 100, a->id & 1, a->id);
 
 			a->recorded++;
 			a->dropped += r == KP_REC_DROPPED;
@@ -150,6 +173,7 @@ int main(void)
 	test_rule();
 	test_full();
 	test_budget();
+	test_period_window();
 	test_concurrency();
 	return tap_done("table");
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the host packages the build and VM scripts need. Idempotent and fast when
+# everything is present: dpkg is asked first, apt only when something is missing.
+set -euo pipefail
+
+# qemu-system-x86: the guest; busybox-static + kmod + libkmod2: initramfs userland;
+# debootstrap + debian-archive-keyring: per-release chroots; cpio/gzip/xz/zstd: archives;
+# gcc/make/libc6-dev: host unit tests and guest test binaries; rsync: copying sources;
+# util-linux: flock/unshare; coreutils: timeout.
+PKGS=(
+	qemu-system-x86 busybox-static debootstrap debian-archive-keyring
+	libkmod-dev libkmod2 kmod cpio gzip xz-utils zstd
+	gcc make libc6-dev rsync util-linux coreutils
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
+		missing+=("$p")
+	fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+[[ $(id -u) -eq 0 ]] || { echo "host-deps: need root to install: ${missing[*]}" >&2; exit 1; }
+echo "host-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+# No recommends: qemu-system-x86 would otherwise pull in a desktop's worth of packages.
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,105 @@
+# shellcheck shell=bash
+# Helpers shared by the kpromoted scripts. Sourced, never executed; sets no shell options
+# so that it can be sourced from an interactive shell too.
+
+KP_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KP_ROOT=$(cd "$KP_SCRIPTS/.." && pwd)
+# Everything downloaded or built lives here (git-ignored). Made absolute because the
+# scripts cd around and chroot.
+: "${KP_CACHE:=$KP_ROOT/.cache}"
+mkdir -p "$KP_CACHE"
+KP_CACHE=$(cd "$KP_CACHE" && pwd)
+export KP_CACHE
+
+KP_ALL_RELEASES="bookworm trixie sid"
+
+kp_log() { printf '%s\n' "$*" >&2; }
+kp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+kp_check_release() {
+	case "${1:-}" in
+	bookworm | trixie | sid) ;;
+	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES)" ;;
+	esac
+}
+
+# Serialise everything that changes a release's chroot (apt, builds) across concurrent runs.
+# The lock lives beside the chroot so it also guards the chroot's creation; it is released
+# when the calling process exits.
+kp_lock_release() {
+	local lock=$KP_CACHE/chroot/$1.lock
+	mkdir -p "$KP_CACHE/chroot"
+	exec {KP_LOCK_FD}>"$lock"
+	if ! flock -n "$KP_LOCK_FD"; then
+		kp_log "waiting for another run holding $lock ..."
+		flock "$KP_LOCK_FD"
+	fi
+}
+
+# Load $KP_CACHE/release/RELEASE.env (written by release.sh), preparing it first if absent.
+kp_load_release_env() {
+	local env=$KP_CACHE/release/$1.env
+	if [[ ! -f $env ]]; then
+		bash "$KP_SCRIPTS/release.sh" "$1" >/dev/null
+	fi
+	# shellcheck source=/dev/null
+	source "$env"
+}
+
+# Run a command inside a chroot with /proc available (7.2's objtool and some maintainer
+# scripts read it). A private mount namespace means the /proc mount vanishes with the
+# command, even when it is killed; without unshare, fall back to a bind mount and a trap.
+kp_chroot() {
+	local root=$1
+	shift
+	local envs=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive TERM=dumb)
+	if unshare --mount --propagation private true 2>/dev/null; then
+		# shellcheck disable=SC2016 # $1/$@ belong to the inner sh
+		unshare --mount --propagation private -- \
+			sh -c 'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' sh \
+			"$root" "$root" "${envs[@]}" "$@"
+	else
+		local rc=0
+		mount --bind /proc "$root/proc"
+		# shellcheck disable=SC2064 # expand $root now: the trap runs after it is gone
+		trap "umount -l '$root/proc' 2>/dev/null || true" EXIT INT TERM
+		chroot "$root" "${envs[@]}" "$@" || rc=$?
+		umount -l "$root/proc" 2>/dev/null || true
+		trap - EXIT INT TERM
+		return "$rc"
+	fi
+}
+
+# Count test cases in a TAP file: prints "PASS FAIL SKIP". Understands the kselftest
+# runner's nesting: a program's own results, indented with "# ", replace the program's
+# single top-level line; a top-level "not ok" whose cases all passed (crash, exit status,
+# kernel splat) still adds one failure. "# SKIP" counts as skipped, "# TODO"/"# XFAIL" as
+# passed.
+kp_tap_count() {
+	local f=$1
+	[[ -f $f ]] || {
+		echo "0 0 0"
+		return
+	}
+	tr -d '\r' <"$f" | awk '
+		function kind(line) {
+			if (line ~ /#[ \t]*[Ss][Kk][Ii][Pp]/) return "s"
+			if (line ~ /^not ok/ && line !~ /#[ \t]*([Tt][Oo][Dd][Oo]|[Xx][Ff][Aa][Ii][Ll])/) return "f"
+			return "p"
+		}
+		/^# (not )?ok([ \t]|$)/ { k = kind(substr($0, 3)); n[k]++; nested++; next }
+		/^(not )?ok([ \t]|$)/ {
+			k = kind($0)
+			if (nested) {
+				p += n["p"]; f += n["f"]; s += n["s"]
+				if (k == "f" && n["f"] == 0) f++
+			} else if (k == "p") p++; else if (k == "f") f++; else s++
+			nested = 0; n["p"] = n["f"] = n["s"] = 0
+			next
+		}
+		END { p += n["p"]; f += n["f"]; s += n["s"]; printf "%d %d %d\n", p, f, s }'
+}
+
+# Elapsed seconds as "3m07s".
+kp_fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Boot one release's stock kernel with the test initramfs in a two-tier NUMA QEMU guest and
+# judge the run.
+#   node 0: both vCPUs + KP_NODE0_MB (1024) MiB; node 1: CPU-less KP_NODE1_MB (1024) MiB,
+#   HMAT: node 1 has 4x the latency (40 vs 10) and 1/5 the bandwidth (2G vs 10G).
+# The run fails when the guest prints no "KP-EXIT <n>", n != 0, a TAP "not ok" appears, the
+# timeout hits, or the kernel logs a warning, oops, BUG, panic, lockup, stall, KASAN/UBSAN.
+# Usage: scripts/vm-run.sh RELEASE [extra kernel cmdline ...]
+# Env: KP_RUN=/path/in/guest (script to run, default /tests/run.sh), KP_TIMEOUT (600 s),
+#      KP_VERBOSE=1 (stream the whole console), KP_ACCEL=tcg|kvm|auto (tcg), KP_NODE0_MB,
+#      KP_NODE1_MB, KP_SMP (2), KP_INITRD (another initramfs), KP_QEMU_ARGS (appended).
+# Logs: $KP_CACHE/logs/RELEASE-<timestamp>.{console,tap}.log, RELEASE-latest.* links.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+
+REL=${1:-}
+kp_check_release "$REL"
+shift
+kp_load_release_env "$REL"
+
+INITRD=${KP_INITRD:-$KP_CACHE/out/$REL/initramfs.cpio.gz}
+[[ -f $INITRD ]] || kp_die "$INITRD missing: run scripts/mkinitramfs.sh $REL"
+[[ -f $KP_VMLINUZ ]] || kp_die "$KP_VMLINUZ missing: run scripts/release.sh $REL"
+TIMEOUT=${KP_TIMEOUT:-600}
+N0=${KP_NODE0_MB:-1024}
+N1=${KP_NODE1_MB:-1024}
+SMP=${KP_SMP:-2}
+LOGDIR=$KP_CACHE/logs
+mkdir -p "$LOGDIR"
+stamp=$(date +%Y%m%d-%H%M%S)-$$
+CONSOLE=$LOGDIR/$REL-$stamp.console.log
+TAP=$LOGDIR/$REL-$stamp.tap.log
+: >"$CONSOLE"
+: >"$TAP"
+ln -sfn "${CONSOLE##*/}" "$LOGDIR/$REL-latest.console.log"
+ln -sfn "${TAP##*/}" "$LOGDIR/$REL-latest.tap.log"
+
+# Does KVM really run this guest? (/dev/kvm exists on this kind of machine, yet guests die
+# with an emulation failure or an MSR assertion.) Boot it once with /bin/true, bounded by a
+# timeout; remember the answer for a day.
+kvm_works() {
+	local memo=$KP_CACHE/accel-probe log rc=1
+	if [[ -f $memo && -n $(find "$memo" -mmin -1440) ]]; then
+		[[ $(cat "$memo") == kvm ]]
+		return
+	fi
+	if [[ -r /dev/kvm && -w /dev/kvm ]]; then
+		log=$(mktemp)
+		# In a subshell so that bash's "Aborted" notice about QEMU goes to /dev/null too.
+		(timeout -k 5 60 qemu-system-x86_64 -accel kvm -cpu host -smp 1 -m 512M -nographic \
+			-no-reboot -nic none -monitor none -serial "file:$log" -kernel "$KP_VMLINUZ" \
+			-initrd "$INITRD" -append "console=ttyS0 panic=-1 kp.run=/bin/true" \
+			</dev/null >/dev/null 2>&1 || true) 2>/dev/null
+		grep -q '^KP-EXIT 0' "$log" && rc=0
+		rm -f "$log"
+	fi
+	if [[ $rc -eq 0 ]]; then echo kvm >"$memo"; else echo tcg >"$memo"; fi
+	kp_log "vm-run: KVM probe: $([[ $rc -eq 0 ]] && echo "boots a guest" || echo "no guest boots, using TCG")"
+	return "$rc"
+}
+
+# TCG by default (see above); KP_ACCEL=auto uses KVM when the probe boots, kvm insists.
+accel_mode=${KP_ACCEL:-tcg}
+if [[ $accel_mode == auto ]]; then
+	accel_mode=tcg
+	kvm_works && accel_mode=kvm
+fi
+case $accel_mode in
+tcg) accel=(-accel tcg -cpu max) ;;
+kvm)
+	[[ -r /dev/kvm && -w /dev/kvm ]] || kp_die "KP_ACCEL=kvm but /dev/kvm is not usable"
+	accel=(-accel kvm -cpu host)
+	;;
+*) kp_die "KP_ACCEL must be tcg, kvm or auto" ;;
+esac
+
+# shellcheck disable=SC2054 # commas belong to the option values
+cmdline=(console=ttyS0,115200 printk.time=1 panic_on_warn=1 oops=panic panic=-1
+	softlockup_panic=1 hung_task_panic=1 kp.tap=ttyS1)
+[[ -n ${KP_RUN:-} ]] && cmdline+=("kp.run=$KP_RUN")
+cmdline+=("$@")
+
+# shellcheck disable=SC2206,SC2054 # KP_QEMU_ARGS is split on purpose; commas are QEMU's
+qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$SMP" -m "$((N0 + N1))M"
+	-machine pc,hmat=on -nographic -no-reboot -nic none -monitor none -parallel none
+	-serial "file:$CONSOLE" -serial "file:$TAP"
+	-object "memory-backend-ram,id=mem0,size=${N0}M"
+	-object "memory-backend-ram,id=mem1,size=${N1}M"
+	-numa "node,nodeid=0,cpus=0-$((SMP - 1)),memdev=mem0,initiator=0"
+	-numa "node,nodeid=1,memdev=mem1,initiator=0"
+	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=10
+	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=10G
+	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=40
+	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=2G
+	-kernel "$KP_VMLINUZ" -initrd "$INITRD" -append "${cmdline[*]}"
+	${KP_QEMU_ARGS:-})
+
+echo "vm-run $REL: kernel $KP_KVER, ${accel[*]}, ${SMP} vCPUs, node0 ${N0} MiB, node1 ${N1} MiB, timeout ${TIMEOUT}s"
+echo "vm-run $REL: cmdline: ${cmdline[*]}"
+t0=$SECONDS
+# A hung guest is a failure: TERM at the timeout, KILL 10 s later.
+timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOGDIR/$REL-$stamp.qemu.log" 2>&1 &
+qpid=$!
+# Stream the guest's test output (and, verbose, the console) while it runs.
+tails=()
+# Line-buffered (sed -u) so the two streams interleave by whole lines.
+tail -n +1 -F --pid="$qpid" "$TAP" 2>/dev/null | sed -u 's/\r$//' &
+tails+=($!)
+if [[ ${KP_VERBOSE:-0} == 1 ]]; then
+	# Drop the firmware's terminal escapes; prefix so the console is told from test output.
+	tail -n +1 -F --pid="$qpid" "$CONSOLE" 2>/dev/null |
+		sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' -e 's/^/console| /' &
+	tails+=($!)
+fi
+qrc=0
+wait "$qpid" || qrc=$?
+wait "${tails[@]}" 2>/dev/null || true
+elapsed=$((SECONDS - t0))
+
+fail=()
+if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
+	fail+=("timeout: guest still running after ${TIMEOUT}s (hung?)")
+elif [[ $qrc -ne 0 ]]; then
+	fail+=("qemu exited with status $qrc: $(tail -n 3 "$LOGDIR/$REL-$stamp.qemu.log" | tr '\n' ' ')")
+fi
+
+# The right kernel booted?
+booted=$(tr -d '\r' <"$CONSOLE" | sed -n 's/^KP-BEGIN .* kernel=\([^ ]*\) .*/\1/p' | tail -n 1)
+if [[ -z $booted ]]; then
+	fail+=("init never started (no KP-BEGIN line)")
+elif [[ $booted != "$KP_KVER" ]]; then
+	fail+=("guest runs kernel $booted, expected $KP_KVER")
+fi
+
+exit_line=$(tr -d '\r' <"$CONSOLE" | grep -E '^KP-EXIT -?[0-9]+$' | tail -n 1 || true)
+if [[ -z $exit_line ]]; then
+	fail+=("no 'KP-EXIT <n>' line: the guest died or hung before its script finished")
+elif [[ ${exit_line#KP-EXIT } != 0 ]]; then
+	fail+=("guest script exited with status ${exit_line#KP-EXIT }")
+fi
+
+# Kernel trouble. Only what the kernel printed counts (it carries the "[ seconds] "
+# timestamp; unanchored, since a kernel line can start in the middle of one of init's),
+# so test output that mentions these words cannot trip it.
+bad_re='WARNING:|BUG:|Oops|Kernel panic|soft lockup|hard LOCKUP|KASAN|UBSAN|general protection fault|Call Trace:|kernel BUG|RCU stall|rcu_sched self-detected|rcu_preempt self-detected|rcu: INFO|detected stalls? on CPU|blocked for more than|cut here'
+bad=$(tr -d '\r' <"$CONSOLE" | grep -nE "\[ *[0-9]+\.[0-9]+\] .*($bad_re)" | head -n 20 || true)
+[[ -n $bad ]] && fail+=("kernel reported problems on the console")
+
+notok=$(tr -d '\r' <"$TAP" | grep -E '^not ok' | grep -viE '#[[:space:]]*(skip|todo)' || true)
+[[ -n $notok ]] && fail+=("$(echo "$notok" | wc -l) TAP test(s) not ok")
+
+read -r pass nfail skip < <(kp_tap_count "$TAP")
+# The default suite must report something: a run.sh that tests nothing is not a pass.
+if [[ -z ${KP_RUN:-} && $((pass + nfail + skip)) -eq 0 ]]; then
+	fail+=("no TAP results from the guest suite")
+fi
+if [[ ${#fail[@]} -eq 0 ]]; then
+	echo "vm-run $REL: PASS in ${elapsed}s (kernel $KP_KVER; TAP: $pass ok, $nfail not ok, $skip skipped)"
+	exit 0
+fi
+indent() { sed "s/^/$1/"; }
+echo "vm-run $REL: FAIL in ${elapsed}s (kernel $KP_KVER)"
+for r in "${fail[@]}"; do echo "  - $r"; done
+if [[ -n $bad ]]; then
+	echo "  offending console lines (line:text):"
+	indent "    " <<<"$bad"
+	# Show the first report in full: the trace says where it came from.
+	first=${bad%%:*}
+	echo "  console from line $first:"
+	tr -d '\r' <"$CONSOLE" | sed -n "${first},$((first + 40))p" | sed 's/^/    /'
+elif [[ -z $exit_line ]]; then
+	echo "  last console lines:"
+	tr -d '\r' <"$CONSOLE" | tail -n 25 | sed 's/^/    /'
+fi
+[[ -n $notok ]] && indent "  " <<<"$notok"
+echo "  console log: $CONSOLE"
+echo "  test output: $TAP"
+exit 1

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kp_test_util.h"
+#include "kp_workload.h"
+
+#define MPOL_DEFAULT 0
+#define MPOL_BIND 2
+
+double kp_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long kp_pages_on_node(char *p, long n, int nid)
+{
+	void **pages = calloc(n, sizeof(void *));
+	int *status = calloc(n, sizeof(int));
+	long i, on = 0;
+
+	if (!pages || !status)
+		goto out;
+	for (i = 0; i < n; i++)
+		pages[i] = p + i * KP_PAGE;
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0) == 0)
+		for (i = 0; i < n; i++)
+			on += status[i] == nid;
+out:
+	free(pages);
+	free(status);
+	return on;
+}
+
+int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp)
+{
+	uint64_t mask = 1ull << nid;
+	size_t len = pages * KP_PAGE;
+
+	b->pages = pages;
+	b->hot = hot;
+	b->p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->p == MAP_FAILED) {
+		b->p = NULL;
+		return -errno;
+	}
+	madvise(b->p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	/* Fault everything in on nid, then drop the policy: the pages stay. */
+	if (syscall(SYS_mbind, b->p, len, MPOL_BIND, &mask, 64, 0))
+		return -errno;
+	memset(b->p, 1, len);
+	if (syscall(SYS_mbind, b->p, len, MPOL_DEFAULT, NULL, 0, 0))
+		return -errno;
+	return 0;
+}
+
+void kp_buf_free(struct kp_buf *b)
+{
+	if (b->p)
+		munmap(b->p, b->pages * KP_PAGE);
+	b->p = NULL;
+}
+
+static unsigned long touch(volatile char *p, long pages)
+{
+	unsigned long sum = 0;
+	long i;
+
+	for (i = 0; i < pages; i++)
+		sum += p[i * KP_PAGE];
+	return sum;
+}
+
+long kp_run_hot(struct kp_buf *b, long want, double seconds)
+{
+	double end = kp_now_s() + seconds, next = 0;
+	unsigned long sink = 0;
+
+	while (kp_now_s() < end) {
+		sink += touch(b->p, b->hot);
+		if (kp_now_s() >= next) {
+			if (kp_pages_on_node(b->p, b->hot, 0) >= want)
+				break;
+			next = kp_now_s() + 0.5;
+		}
+	}
+	(void)sink;
+	return kp_pages_on_node(b->p, b->hot, 0);
+}
+
+static unsigned long kv_number(const char *text, const char *name)
+{
+	char val[KP_VAL_SIZE];
+
+	if (kp_kv_find(text, name, val, sizeof(val)))
+		return 0;
+	return strtoul(val, NULL, 10);
+}
+
+unsigned long kp_vmstat(const char *name)
+{
+	char buf[KP_BUF_SIZE];
+
+	if (kp_read_file("/proc/vmstat", buf, sizeof(buf)) < 0)
+		return 0;
+	return kv_number(buf, name);
+}
+
+unsigned long kp_stat(const char *name)
+{
+	char buf[KP_BUF_SIZE];
+
+	if (kp_read_file(KP_DEBUGFS "/stats", buf, sizeof(buf)) < 0)
+		return 0;
+	return kv_number(buf, name);
+}

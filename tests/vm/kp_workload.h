@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hot-set workload the promotion tests share: a buffer faulted in on
+ * the slow node, a hot part read in a loop, placement read back with
+ * move_pages(2).
+ */
+#ifndef KP_WORKLOAD_H
+#define KP_WORKLOAD_H
+
+#include <stdbool.h>
+
+#define KP_PAGE 4096UL
+
+struct kp_buf {
+	char *p;
+	long pages;
+	long hot;	/* the first `hot` pages are the hot set */
+};
+
+/* Maps and faults in `pages` pages on node nid (4 KiB pages unless thp). */
+int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp);
+void kp_buf_free(struct kp_buf *b);
+/* Pages of [p, p + n pages) on node nid. */
+long kp_pages_on_node(char *p, long n, int nid);
+/* Reads the hot set until `want` of it is on node 0 or `seconds` pass. */
+long kp_run_hot(struct kp_buf *b, long want, double seconds);
+double kp_now_s(void);
+/* A /proc/vmstat counter, 0 if absent. */
+unsigned long kp_vmstat(const char *name);
+/* A kpromoted debugfs stats value, 0 if absent. */
+unsigned long kp_stat(const char *name);
+
+#endif
