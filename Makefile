@@ -10,9 +10,13 @@ RELEASE ?= trixie
 RELEASES ?= bookworm trixie sid
 export KP_CACHE ?= $(CURDIR)/.cache
 
-.PHONY: all module clean unit vm-check check demo deps
+.PHONY: all module tools clean unit vm-check check demo deps
 
-all: module
+all: module tools
+
+# kpromotedctl needs libkmod, not the kernel headers: `make tools` works anywhere.
+tools:
+	$(MAKE) -C tools/kpromotedctl
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) KPROMOTED_VERSION=$(KPROMOTED_VERSION) modules
@@ -20,6 +24,7 @@ module:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tools/kpromotedctl clean
 
 deps:
 	scripts/host-deps.sh

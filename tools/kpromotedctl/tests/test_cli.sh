@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# kpromotedctl's command line on the host, against a fake /sys, /proc and /run
+# (KPROMOTEDCTL_ROOT): exit codes, one-line errors, output formats. TAP.
+# Usage: test_cli.sh PATH-TO-kpromotedctl
+set -u
+BIN=$(readlink -f "${1:?usage: test_cli.sh kpromotedctl}")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+
+ok() { # ok COND-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [[ $1 -eq 0 ]]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+# run EXPECTED-EXIT DESCRIPTION ARGS...: runs the tool in the fake root, keeps its output.
+run() {
+	local want=$1 desc=$2 rc=0
+	shift 2
+	KPROMOTEDCTL_ROOT=$T KPROMOTEDCTL_MODDIR=$T/empty "$BIN" "$@" >"$T/out" 2>"$T/err" || rc=$?
+	[[ $rc -eq $want ]]
+	ok $? "$desc (exit $rc, want $want)"
+	[[ $rc -eq $want ]] || sed 's/^/# /' "$T/out" "$T/err"
+}
+one_line_err() { [[ $(wc -l <"$T/err") -eq 1 ]] && grep -q '^kpromotedctl: ' "$T/err"; }
+
+make_tree() {
+	rm -rf "${T:?}"/{sys,proc,run,empty}
+	mkdir -p "$T/proc/sys/kernel" "$T/sys/kernel/mm/lru_gen" "$T/sys/module/kpromoted" \
+		"$T/sys/kernel/debug/kpromoted" "$T/sys/devices/system/node/node0" \
+		"$T/sys/devices/system/node/node1" "$T/run" "$T/empty"
+	echo "debugfs /sys/kernel/debug debugfs rw,relatime 0 0" >"$T/proc/mounts"
+	echo 1 >"$T/proc/sys/kernel/numa_balancing"
+	echo 0x0007 >"$T/sys/kernel/mm/lru_gen/enabled"
+	echo 0-1 >"$T/sys/devices/system/node/online"
+	echo 0-1 >"$T/sys/devices/system/node/has_memory"
+	echo 0 >"$T/sys/devices/system/node/has_cpu"
+	echo "Node 0 MemUsed:         314572 kB" >"$T/sys/devices/system/node/node0/meminfo"
+	echo "Node 1 MemUsed:         262144 kB" >"$T/sys/devices/system/node/node1/meminfo"
+	echo 0.1.0 >"$T/sys/module/kpromoted/version"
+	printf 'tier_source kernel\nfast_nodes 0\nslow_nodes 1\nnode0 fast\nnode1 slow\n' \
+		>"$T/sys/kernel/debug/kpromoted/tiers"
+	printf 'hintfault enabled\nmglru enabled\nibs unavailable: not an AMD CPU with IBS\npebs disabled\n' \
+		>"$T/sys/kernel/debug/kpromoted/sources"
+	printf 'mode promote\nrate_limit_mbps 256\n' >"$T/sys/kernel/debug/kpromoted/config"
+	printf 'loads_selftest_ok 1\nrecords 1000\nrecords_dropped 3\npromoted_pages 8192\npromoted_bytes 33554432\npromote_batches 128\ntable_bytes 58368\ntable_entries 7296\ntable_used 42\nhot_threshold_effective 2\n' \
+		>"$T/sys/kernel/debug/kpromoted/stats"
+}
+
+echo "TAP version 13"
+make_tree
+run 2 "no command is a usage error"
+run 0 "--help" --help
+grep -q 'exit status' "$T/out"
+ok $? "--help lists the exit codes"
+run 2 "unknown command" frobnicate
+one_line_err
+ok $? "unknown command: one line on stderr"
+run 3 "load: parameter out of range" load rate_limit_mbps=0
+grep -qx 'kpromotedctl: invalid rate_limit_mbps=0: out of range (accepted: 1..100000)' "$T/err"
+ok $? "load: the error line names parameter, reason and range"
+run 3 "load: unknown parameter" load bogus=1
+run 3 "load: slow_nodes names a node the machine lacks" load slow_nodes=3
+run 3 "load: slow_nodes leaves no fast node" load slow_nodes=0-1
+[[ -z $(ls -A "$T/run") ]]
+ok $? "a refused load leaves nothing behind in /run"
+run 2 "load: unknown option" load --frob
+run 8 "load while loaded" load
+rm -rf "$T/sys/module/kpromoted"
+run 5 "load: module not installed" load
+grep -q 'not installed for kernel' "$T/err"
+ok $? "not installed: says so"
+run 7 "stats while not loaded" stats
+run 7 "unload while not loaded" unload
+make_tree
+: >"$T/proc/mounts"
+run 6 "stats without debugfs mounted" stats
+grep -q 'debugfs is not mounted' "$T/err" && one_line_err
+ok $? "debugfs: one clear line"
+make_tree
+run 0 "stats" stats
+grep -qE '^promoted_pages +8192$' "$T/out" && grep -qE '^records_dropped +3$' "$T/out"
+ok $? "stats prints every counter"
+[[ $(wc -l <"$T/out") -eq $(wc -l <"$T/sys/kernel/debug/kpromoted/stats") ]]
+ok $? "stats: one line per debugfs line"
+run 0 "stats --json" stats --json
+if command -v python3 >/dev/null; then
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["promoted_pages"] == 8192 and len(d) == 10' "$T/out"
+	ok $? "stats --json is valid JSON with every counter as a number"
+fi
+run 2 "stats: unexpected argument" stats extra
+run 0 "status" status --interval 0.1
+grep -q 'fast nodes 0, slow nodes 1' "$T/out" && grep -q 'ibs.*unavailable: not an AMD' "$T/out" &&
+	grep -q 'MB/s' "$T/out" && grep -q '57.0 KiB' "$T/out" && grep -q 'node1 256.0 MiB used' "$T/out"
+ok $? "status: tiers, sources with reasons, rate, table memory, node usage"
+# A counter moving under watch: rewrite stats while it sleeps.
+(sleep 0.3 && sed -i 's/^promoted_pages .*/promoted_pages 9000/' "$T/sys/kernel/debug/kpromoted/stats") &
+run 0 "watch --iterations 3 --interval 0.2" watch --iterations 3 --interval 0.2
+wait
+[[ $(grep -c '^kpromoted watch' "$T/out") -eq 3 ]]
+ok $? "watch: three frames"
+! grep -q $'\e' "$T/out"
+ok $? "watch: no terminal escapes into a pipe"
+grep -qE 'promoting [0-9.]+ MB/s, [1-9][0-9]* pages/s' "$T/out"
+ok $? "watch: a moving counter shows as pages/s"
+run 2 "watch: bad interval" watch --interval 0
+run 2 "watch: bad iterations" watch --iterations x
+# unload in the fake tree checks only the settings (no module to remove).
+printf 'numa_balancing 1\nlru_gen 0x0007\n' >"$T/run/settings-before-load"
+mkdir -p "$T/run/kpromoted"
+mv "$T/run/settings-before-load" "$T/run/kpromoted/"
+echo 2 >"$T/proc/sys/kernel/numa_balancing"
+run 9 "unload: a setting not restored" unload
+grep -q 'numa_balancing is 2, was 1 before load' "$T/err"
+ok $? "unload: names the setting"
+echo 1 >"$T/proc/sys/kernel/numa_balancing"
+run 0 "unload: settings restored" unload
+[[ ! -e $T/run/kpromoted/settings-before-load ]]
+ok $? "unload: forgets the recorded settings"
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" stats >/dev/null 2>"$T/err" || rc=$?
+	[[ $rc -eq 4 ]] && grep -q 'must run as root' "$T/err"
+	ok $? "not root: exit 4 (got $rc)"
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" load batch_pages=0 >/dev/null 2>&1 || rc=$?
+	[[ $rc -eq 3 ]]
+	ok $? "not root: a bad parameter still says bad parameter (got $rc)"
+else
+	n=$((n + 1))
+	echo "ok $n - not root # SKIP needs root and setpriv to drop privileges"
+fi
+echo "1..$n"
+echo "# kpromotedctl cli: $((n - failed)) passed, $failed failed"
+[[ $failed -eq 0 ]]

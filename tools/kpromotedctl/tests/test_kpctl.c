@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kpromotedctl's pure pieces (tools/kpromotedctl/kpctl_lib.c), on the host. */
+#include <stdlib.h>
+#include <string.h>
+#include "tap.h"
+#include "kpctl.h"
+
+static char err[512];
+
+static int check(const char *a, const char *b, const struct kpctl_nodes *nodes)
+{
+	char *argv[2] = { (char *)a, (char *)b };
+
+	err[0] = '\0';
+	return kpctl_params_check(b ? 2 : 1, argv, nodes, err, sizeof(err));
+}
+
+static void test_params(void)
+{
+	struct kpctl_nodes two = { true, 0x3, 0x3, 0x1 }, one = { true, 0x1, 0x1, 0x1 };
+
+	CHECK(!check("rate_limit_mbps=512", NULL, NULL), "good uint accepted");
+	CHECK(!check("sources=hintfault,mglru", "mode=observe", NULL), "list and enum accepted");
+	CHECK(!check("slow_nodes=", NULL, NULL), "empty slow_nodes accepted");
+	CHECK(!check("inject_fail=symbol:migrate_pages", NULL, NULL), "inject symbol accepted");
+	CHECK(check("rate_limit_mbps=0", NULL, NULL) &&
+	      !strcmp(err, "invalid rate_limit_mbps=0: out of range (accepted: 1..100000)"),
+	      "out of range: one line naming parameter, reason, range: %s", err);
+	CHECK(check("batch_pages=12x", NULL, NULL) && strstr(err, "not a number"), "junk: %s", err);
+	CHECK(check("hot_threshold=16", NULL, NULL) && strstr(err, "1..15"), "above max: %s", err);
+	CHECK(check("mode=fast", NULL, NULL) && strstr(err, "unknown value") &&
+	      strstr(err, "promote, observe"), "bad enum: %s", err);
+	CHECK(check("sources=hintfault,foo", NULL, NULL) && strstr(err, "unknown source"),
+	      "bad source: %s", err);
+	CHECK(check("slow_nodes=64", NULL, NULL) && strstr(err, "node id too large"), "node 64: %s", err);
+	CHECK(check("bogus=1", NULL, NULL) && strstr(err, "unknown parameter 'bogus'"),
+	      "unknown name: %s", err);
+	CHECK(check("rate_limit_mbps", NULL, NULL) && strstr(err, "expected name=value"),
+	      "no '=': %s", err);
+	CHECK(check("=5", NULL, NULL) && strstr(err, "expected name=value"), "no name: %s", err);
+	CHECK(check("mode=promote", "mode=observe", NULL) && strstr(err, "given twice"),
+	      "repeat refused: %s", err);
+	CHECK(check("mglru_min_ms=900", "mglru_max_ms=800", NULL) && strstr(err, "below mglru_min_ms=900"),
+	      "max below min: %s", err);
+	CHECK(check("mglru_max_ms=300", NULL, NULL) && strstr(err, "below mglru_min_ms=400"),
+	      "max below default min: %s", err);
+	CHECK(check("sources=mglru pebs", NULL, NULL) && strstr(err, "spaces"), "space: %s", err);
+	CHECK(check("window_ms=1\n0", NULL, NULL) && !strchr(err, '\n'),
+	      "newline in value: error stays one line: %s", err);
+	CHECK(check("mode=1234567890123456789012345678901234567890123456789012345678901234", NULL, NULL) &&
+	      strstr(err, "too long"), "long value: %s", err);
+	CHECK(!check("slow_nodes=1", NULL, &two), "slow node 1 on a two-node machine");
+	CHECK(check("slow_nodes=2", NULL, &two) && strstr(err, "not an online memory node"),
+	      "absent node: %s", err);
+	CHECK(check("slow_nodes=0-1", NULL, &two) && strstr(err, "no fast node"), "all nodes: %s", err);
+	CHECK(check("slow_nodes=0", NULL, &one) && strstr(err, "no fast node"), "single node: %s", err);
+}
+
+/* The table in kpctl_lib.c against the module's own (src/core/params.c). */
+static void test_params_match_module(void)
+{
+	FILE *f = fopen(KP_TOP "/src/core/params.c", "r");
+	static char src[65536];
+	size_t len = 0, n_module = 0, n_tool = 0;
+	const char *p;
+	int i;
+
+	CHECK(f != NULL, "src/core/params.c readable");
+	if (!f)
+		return;
+	len = fread(src, 1, sizeof(src) - 1, f);
+	src[len] = '\0';
+	fclose(f);
+	for (p = src; (p = strstr(p, "\nKP_PARAM(")); p++)
+		n_module++;
+	for (i = 0; kpctl_param_names[i]; i++) {
+		char needle[160];
+		const char *acc = kpctl_param_accepted(kpctl_param_names[i]);
+
+		n_tool++;
+		snprintf(needle, sizeof(needle), "KP_PARAM(%s,", kpctl_param_names[i]);
+		CHECK(strstr(src, needle) != NULL, "module has parameter %s", kpctl_param_names[i]);
+		snprintf(needle, sizeof(needle), "\"%s\"", acc ? acc : "?");
+		CHECK(acc && strstr(src, needle), "module accepts %s as: %s", kpctl_param_names[i],
+		      acc ? acc : "?");
+	}
+	CHECK(n_module == n_tool, "same number of parameters (module %zu, tool %zu)", n_module, n_tool);
+}
+
+static void test_kv(void)
+{
+	static struct kpctl_kvset set;
+	uint64_t v = 7;
+
+	CHECK(kpctl_kv_parse("records 12\nrecords_dropped 0\nmglru unavailable: no MGLRU\nempty\n", &set) == 4,
+	      "four pairs");
+	CHECK(!kpctl_kv_u64(&set, "records", &v) && v == 12, "records 12");
+	CHECK(!strcmp(kpctl_kv_get(&set, "mglru"), "unavailable: no MGLRU"), "value keeps its spaces");
+	CHECK(!strcmp(kpctl_kv_get(&set, "empty"), ""), "name without value");
+	CHECK(kpctl_kv_get(&set, "nope") == NULL, "absent name");
+	CHECK(kpctl_kv_u64(&set, "mglru", &v), "text is not a number");
+	CHECK(kpctl_kv_parse("", &set) == 0, "empty text");
+	CHECK(kpctl_kv_parse("a 1", &set) == 1 && !strcmp(kpctl_kv_get(&set, "a"), "1"),
+	      "last line without newline");
+	CHECK(!kpctl_is_u64("") && !kpctl_is_u64("-1") && !kpctl_is_u64("1 ") &&
+	      kpctl_is_u64("18446744073709551615"), "is_u64");
+}
+
+static void test_rates(void)
+{
+	static struct kpctl_kvset a, b;
+	struct kpctl_rates r;
+
+	kpctl_kv_parse("promoted_bytes 0\npromoted_pages 0\nrecords 100\n", &a);
+	kpctl_kv_parse("promoted_bytes 8192000\npromoted_pages 2000\nrecords 50\n", &b);
+	kpctl_rates(&a, &b, 2.0, &r);
+	CHECK(r.mb_s > 4.095 && r.mb_s < 4.097, "MB/s (decimal MB): %f", r.mb_s);
+	CHECK(r.pages_s == 1000, "pages/s: %f", r.pages_s);
+	CHECK(r.records_s == 0, "a counter that went back (reload) gives 0, not garbage");
+	kpctl_rates(&a, &b, 0, &r);
+	CHECK(r.pages_s == 0, "zero interval gives 0");
+}
+
+static void test_format(void)
+{
+	char buf[32];
+	double d;
+	long n;
+
+	CHECK(!strcmp(kpctl_fmt_bytes(0, buf, sizeof(buf)), "0 B"), "0 B");
+	CHECK(!strcmp(kpctl_fmt_bytes(58368, buf, sizeof(buf)), "57.0 KiB"), "57.0 KiB");
+	CHECK(!strcmp(kpctl_fmt_bytes(3ull << 30, buf, sizeof(buf)), "3.0 GiB"), "3.0 GiB");
+	CHECK(!kpctl_parse_interval("0.5", &d) && d == 0.5, "interval 0.5");
+	CHECK(kpctl_parse_interval("0", &d) && kpctl_parse_interval("abc", &d) &&
+	      kpctl_parse_interval("1s", &d) && kpctl_parse_interval("", &d) &&
+	      kpctl_parse_interval("nan", &d) && kpctl_parse_interval("4000", &d),
+	      "bad intervals refused");
+	CHECK(!kpctl_parse_count("3", &n) && n == 3, "count 3");
+	CHECK(kpctl_parse_count("0", &n) && kpctl_parse_count("-2", &n) && kpctl_parse_count("x", &n),
+	      "bad counts refused");
+}
+
+static void test_json(void)
+{
+	static struct kpctl_kvset set;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	kpctl_kv_parse("records 12\nzero 0\nlead 007\nname a \"q\" \\b\n", &set);
+	f = open_memstream(&out, &len);
+	kpctl_json(&set, f);
+	fclose(f);
+	CHECK(strstr(out, "\"records\": 12") != NULL, "number as number");
+	CHECK(strstr(out, "\"zero\": 0") != NULL, "zero as number");
+	CHECK(strstr(out, "\"lead\": \"007\"") != NULL, "leading zeros as string");
+	CHECK(strstr(out, "\"name\": \"a \\\"q\\\" \\\\b\"") != NULL, "quotes and backslash escaped");
+	CHECK(out[0] == '{' && out[len - 2] == '}', "one object");
+	free(out);
+}
+
+static void test_settings(void)
+{
+	static struct kpctl_kvset saved, now;
+
+	kpctl_kv_parse("numa_balancing 1\nlru_gen 0x0000\n", &saved);
+	kpctl_kv_parse("numa_balancing 1\nlru_gen 0x0000\n", &now);
+	CHECK(kpctl_settings_diff(&saved, &now, err, sizeof(err)) == 0, "restored: no difference");
+	kpctl_kv_parse("numa_balancing 2\nlru_gen 0x0007\n", &now);
+	CHECK(kpctl_settings_diff(&saved, &now, err, sizeof(err)) == 2 &&
+	      !strcmp(err, "numa_balancing is 2, was 1 before load"), "changed: %s", err);
+	kpctl_kv_parse("lru_gen 0x0000\n", &now);
+	CHECK(kpctl_settings_diff(&saved, &now, err, sizeof(err)) == 1 && strstr(err, "unreadable"),
+	      "unreadable: %s", err);
+}
+
+int main(void)
+{
+	test_params();
+	test_params_match_module();
+	test_kv();
+	test_rates();
+	test_format();
+	test_json();
+	test_settings();
+	return tap_done("kpctl");
+}
