@@ -40,3 +40,9 @@ check:
 
 demo:
 	scripts/demo.sh $(RELEASE)
+
+# Benchmarks (not tests: nothing in `make check` depends on them). RELEASE=<one> or all;
+# QUICK=1: trixie unless RELEASE is given, fewer scenarios, < 15 min. See README "Benchmarks".
+.PHONY: bench
+bench:
+	BENCH_QUICK=$(if $(QUICK),1,$(or $(BENCH_QUICK),0)) scripts/bench.sh $(if $(filter command line environment,$(origin RELEASE)),$(RELEASE),)

@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+# Turns the "KPB ..." lines of a `make bench` run (DIR/raw.txt, written by scripts/bench.sh)
+# into DIR/report.md (a table per scenario, the goals of issue 6 checked) and DIR/*.png
+# (gnuplot: share of the hot set on the fast node over time).
+# Usage: scripts/bench-report.py DIR
+import os
+import statistics
+import subprocess
+import sys
+
+d = sys.argv[1]
+meta, results, samples, runs, notes, host = {}, [], {}, [], [], []
+
+
+def kv(words):
+    out = {}
+    for w in words:
+        if "=" in w:
+            k, v = w.split("=", 1)
+            out[k] = v
+    return out
+
+
+for line in open(os.path.join(d, "raw.txt"), errors="replace"):
+    w = line.split()
+    if len(w) < 2 or w[0] != "KPB":
+        continue
+    if w[1] == "meta":
+        meta.update(kv(w[2:]))
+    elif w[1] == "result":
+        results.append(kv(w[2:]))
+    elif w[1] == "sample":
+        s = kv(w[2:])
+        samples.setdefault((s["contender"], s["scenario"], s["rep"]), []).append(s)
+    elif w[1] == "run":
+        runs.append(kv(w[2:]))
+    elif w[1] in ("note", "boot"):
+        notes.append(" ".join(w[1:]))
+hp = os.path.join(d, "host-record.txt")
+if os.path.exists(hp):
+    host = [l.strip() for l in open(hp) if l.strip()]
+
+order = ["none", "kernel", "kernel-nb1", "damon", "kp-hint", "kp-mglru", "kp-both"]
+label = {
+    "none": "none (numa_balancing=0)",
+    "kernel": "kernel (numa_balancing=2)",
+    "kernel-nb1": "kernel (numa_balancing=1, not tiering)",
+    "damon": "DAMON migrate_hot",
+    "kp-hint": "kpromoted hintfault",
+    "kp-mglru": "kpromoted mglru",
+    "kp-both": "kpromoted hintfault+mglru",
+}
+scen_title = {
+    "hot": "1. Hot set on the slow node, room on the fast node (4 KiB pages)",
+    "pressure": "2. Pressure: fast node filled with cold memory, demotion on",
+    "shift": "3. Shifting hot set (the hot part moves halfway)",
+    "uniform": "4. Uniform random access (half the buffer on each node)",
+    "hot-thp": "5. Hot set with transparent huge pages (scenario 1, THP on)",
+}
+ok = [r for r in results if r.get("status") == "ok" and r.get("scenario") != "movepages"]
+scenarios = [s for s in ["hot", "pressure", "shift", "uniform", "hot-thp"]
+             if any(r["scenario"] == s for r in ok)]
+contenders = [c for c in order if any(r["contender"] == c for r in ok)]
+
+
+def vals(rs, k, f=float):
+    out = []
+    for r in rs:
+        try:
+            out.append(f(r[k]))
+        except (KeyError, ValueError):
+            pass
+    return out
+
+
+def med(rs, k, scale=1.0, fmt="{:.0f}", never=False):
+    """median [min-max] over repetitions; never=True: negative means 'not reached'."""
+    v = vals(rs, k)
+    if not v:
+        return "-"
+    if never:
+        reached = [x for x in v if x >= 0]
+        if not reached:
+            return "never"
+        m = statistics.median(reached) * scale
+        s = fmt.format(m)
+        if len(reached) < len(v):
+            s += f" ({len(reached)}/{len(v)} runs)"
+        elif len(v) > 1:
+            s += " [" + fmt.format(min(reached) * scale) + "-" + fmt.format(max(reached) * scale) + "]"
+        return s
+    m = statistics.median(v) * scale
+    s = fmt.format(m)
+    if len(v) > 1 and min(v) != max(v):
+        s += " [" + fmt.format(min(v) * scale) + "-" + fmt.format(max(v) * scale) + "]"
+    return s
+
+
+def sel(c, s):
+    return [r for r in ok if r["contender"] == c and r["scenario"] == s]
+
+
+def kthread_migr(r):
+    return float(r.get("pgmigrate_success", 0)) - float(r.get("numa_pages_migrated", 0))
+
+
+for r in ok:
+    r["kthread_migr"] = str(kthread_migr(r))
+    r["promoted"] = str(max(float(r.get("pgpromote_success", 0)), float(r.get("kp_promoted_pages", 0)))
+                        if r["contender"] != "damon" else float(r.get("pgmigrate_success", 0)) - float(r.get("pgdemote", 0)))
+    r["kp_scan_cpu_ms"] = str(float(r.get("kp_mglru_scan_cpu_ns", 0)) / 1e6)
+    r["kthreads_cpu"] = str(float(r.get("cpu_kpscan", 0)) + float(r.get("cpu_kdamond", 0)))
+
+mp = [r for r in results if r.get("scenario") == "movepages" and r.get("status") == "ok"]
+mp_mbps = vals(mp, "mbps")
+
+L = []
+L.append(f"# kpromoted benchmark: {meta.get('release', '?')} ({meta.get('kernel', '?')})")
+L.append("")
+L.append(f"- date (UTC): {meta.get('date', '?')}; commit {meta.get('commit', '?')}; "
+         f"{'quick mode' if meta.get('quick') == '1' else 'full mode'}; {meta.get('reps')} repetition(s) "
+         f"of {meta.get('secs')} s per scenario; seed {meta.get('seed')}")
+L.append(f"- guest: {meta.get('guest', '?')}; QEMU {meta.get('qemu', '?')} {meta.get('accel', 'tcg')} on a "
+         f"{meta.get('host_cores', '?')}-core host (other guests may have shared it)")
+L.append(f"- workload (tests/vm/kp_bench.c): {meta.get('mib')} MiB faulted in on node 1, hot set "
+         f"{meta.get('hot')} MiB; each iteration reads 4096 random pages, 98.4% of them in the hot set, "
+         "1.6% in the cold rest; placement sampled with move_pages(2) every 250 ms")
+L.append("- cells: median over repetitions [min-max]; `never`: not reached within the run")
+L.append("- reproduce: `make bench RELEASE=" + meta.get("release", "trixie") +
+         (" QUICK=1" if meta.get("quick") == "1" else "") + "` (raw lines in raw.txt, this file from "
+         "scripts/bench-report.py)")
+L.append("")
+if meta.get("release") == "bookworm":
+    L.append("Linux 6.1 does not tier from HMAT: both nodes are in one tier, so `kernel` "
+             "(numa_balancing=2) has nothing to promote; `kernel-nb1` is plain NUMA balancing (mode 1), "
+             "which is not tiering but moves pages toward the accessing CPU; kpromoted runs with "
+             "`slow_nodes=1`. DAMON sysfs is not built into 6.1.")
+    L.append("")
+
+for s in scenarios:
+    L.append(f"## {scen_title[s]}")
+    L.append("")
+    L.append("| contender | t50 s | t90 s | hot on fast, steady | precision | promoted pages | demoted | "
+             "migrations in app context | in kernel threads | hint faults | modelled latency ns |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for c in contenders:
+        rs = sel(c, s)
+        if not rs:
+            continue
+        t50k, t90k = ("shift_t50", "shift_t90") if s == "shift" else ("t50", "t90")
+        prec = med(rs, "precision", 100, "{:.1f}%") if s != "uniform" else "n/a"
+        if all(float(r.get("precision", -1)) < 0 for r in rs) and s != "uniform":
+            prec = "none promoted"
+        L.append("| " + " | ".join([
+            label[c],
+            med(rs, t50k, 1, "{:.1f}", never=True) if s != "uniform" else "n/a",
+            med(rs, t90k, 1, "{:.1f}", never=True) if s != "uniform" else "n/a",
+            med(rs, "steady_hot", 100, "{:.1f}%"),
+            prec,
+            med(rs, "promoted"),
+            med(rs, "pgdemote"),
+            med(rs, "numa_pages_migrated"),
+            med(rs, "kthread_migr"),
+            med(rs, "numa_hint_faults"),
+            med(rs, "model_lat", 1, "{:.1f}"),
+        ]) + " |")
+    L.append("")
+    L.append("| contender | throughput Mpages/s | iteration p50 us | p99 us | max ms | app sys CPU ms | "
+             "kpromoted_scan CPU ms | mglru_scan_cpu_ns (ms) | kdamond CPU ms | all kworkers CPU ms | table KiB |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for c in contenders:
+        rs = sel(c, s)
+        if not rs:
+            continue
+        L.append("| " + " | ".join([
+            label[c],
+            med(rs, "tput_mpages_s", 1, "{:.2f}"),
+            med(rs, "lat_p50_us"),
+            med(rs, "lat_p99_us"),
+            med(rs, "lat_max_us", 1e-3, "{:.0f}"),
+            med(rs, "app_stime_ms"),
+            med(rs, "cpu_kpscan") if c.startswith("kp-") else "-",
+            med(rs, "kp_scan_cpu_ms") if c.startswith("kp-") else "-",
+            med(rs, "cpu_kdamond") if c == "damon" else "-",
+            med(rs, "cpu_kworker"),
+            med(rs, "kp_table_bytes", 1 / 1024, "{:.0f}") if c.startswith("kp-") else "-",
+        ]) + " |")
+    L.append("")
+    if os.path.exists(os.path.join(d, f"{s}.png")) or True:
+        L.append(f"![{s}]({s}.png)")
+        L.append("")
+
+# Goals of issue 6, checked against these figures.
+L.append("## Goals (issue 6), checked on these figures")
+L.append("")
+kps = [c for c in contenders if c.startswith("kp-")]
+
+
+def medv(rs, k):
+    v = vals(rs, k)
+    return statistics.median(v) if v else None
+
+
+for c in kps:
+    g = []
+    precs = [medv(sel(c, s), "precision") for s in scenarios if s != "uniform"]
+    precs = [p for p in precs if p is not None and p >= 0]
+    if precs:
+        g.append(f"precision >= 95%: {'met' if min(precs) >= 0.95 else 'MISSED'} "
+                 f"(lowest scenario median {min(precs) * 100:.1f}%)")
+    app = sum(sum(vals(sel(c, s), "numa_pages_migrated")) for s in scenarios)
+    g.append(f"zero migrations in app context: {'met' if app == 0 else 'MISSED'} ({app:.0f} numa_pages_migrated over all runs)")
+    u, n = medv(sel(c, "uniform"), "tput_mpages_s"), medv(sel("none", "uniform"), "tput_mpages_s")
+    if u is not None and n is not None:
+        um, nm = medv(sel(c, "uniform"), "model_lat"), medv(sel("none", "uniform"), "model_lat")
+        g.append(f"uniform no worse than none: throughput {u:.2f} vs {n:.2f} Mpages/s "
+                 f"({'met' if u >= 0.9 * n else 'MISSED'} within the 10% TCG noise), modelled latency {um:.1f} vs {nm:.1f} ns")
+    for s in ("hot", "shift"):
+        k = "shift_t90" if s == "shift" else "t90"
+        a = [x for x in vals(sel(c, s), k) if x >= 0]
+        b = [x for x in vals(sel("kernel", s), k) if x >= 0]
+        if sel(c, s):
+            av = statistics.median(a) if a else None
+            bv = statistics.median(b) if b else None
+            if av is None:
+                g.append(f"{s}: 90% of hot set no later than kernel: MISSED (never reached; kernel "
+                         f"{'%.1f s' % bv if bv is not None else 'never'})")
+            elif bv is None:
+                g.append(f"{s}: 90% of hot set no later than kernel: met ({av:.1f} s; kernel never)")
+            else:
+                g.append(f"{s}: 90% of hot set no later than kernel: {'met' if av <= bv else 'MISSED'} "
+                         f"({av:.1f} s vs {bv:.1f} s)")
+    pk = vals(sel(c, "hot"), "peak_promote_mbps")
+    if pk and mp_mbps:
+        g.append(f"promotion throughput >= move_pages(2): {'met' if max(pk) >= statistics.median(mp_mbps) else 'MISSED'} "
+                 f"(peak {statistics.median(pk):.1f} MB/s median of runs, move_pages {statistics.median(mp_mbps):.1f} MB/s)")
+    L.append(f"- **{label[c]}**: " + "; ".join(g))
+if mp_mbps:
+    L.append(f"- move_pages(2) node 1 -> node 0 in this guest, 64 MiB in batches of 512 pages: "
+             f"{statistics.median(mp_mbps):.1f} MB/s median [{min(mp_mbps):.1f}-{max(mp_mbps):.1f}]")
+L.append("")
+L.append("## Host record path (tests/unit/bench_record.c, kp_table_record from src/core/table.c)")
+L.append("")
+L.append("```")
+L.extend(host)
+L.append("```")
+L.append("")
+L.append("## Runs")
+L.append("")
+for r in runs:
+    L.append(f"- {r.get('contender')} rep {r.get('rep')}: {r.get('seconds')} s wall, vm-run status {r.get('vmrun_rc')}")
+unav = [r for r in results if r.get("status") == "unavailable"]
+for r in unav:
+    L.append(f"- {r.get('contender')} {r.get('scenario')}: unavailable on this kernel")
+L.append("")
+open(os.path.join(d, "report.md"), "w").write("\n".join(L))
+
+# Plots: hot share on the fast node over time, first repetition, one line per contender.
+for s in scenarios:
+    files = []
+    for c in contenders:
+        ss = samples.get((c, s, "0"))
+        if not ss:
+            continue
+        fn = os.path.join(d, f".{s}-{c}.dat")
+        with open(fn, "w") as f:
+            for x in ss:
+                f.write(f"{x['t']} {float(x['hot']) * 100:.2f}\n")
+        files.append((fn, label[c]))
+    if not files:
+        continue
+    ylabel = "buffer on fast node (%)" if s == "uniform" else "hot set on fast node (%)"
+    gp = [
+        "set terminal png size 720,400 font ',9'",
+        f"set output '{os.path.join(d, s + '.png')}'",
+        f"set title '{scen_title[s]} - {meta.get('kernel', '')}, rep 0'",
+        "set xlabel 'seconds'", f"set ylabel '{ylabel}'", "set yrange [0:105]", "set key bottom right",
+        "set grid",
+        "plot " + ", ".join(f"'{fn}' using 1:2 with lines lw 2 title '{t}'" for fn, t in files),
+    ]
+    try:
+        subprocess.run(["gnuplot"], input="\n".join(gp), text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"bench-report: gnuplot failed for {s}: {e}", file=sys.stderr)
+    for fn, _ in files:
+        os.unlink(fn)
+print(open(os.path.join(d, "report.md")).read())
