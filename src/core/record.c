@@ -11,6 +11,7 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
+#include "kpromoted/trace.h"
 
 struct kp_table kp_tbl;
 static bool kp_tbl_ready;
@@ -35,8 +36,10 @@ void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id sr
 	kp_stat_inc(KP_STAT_records);
 	kp_stat_inc(kp_src_stat[src]);
 	if (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, accessing_nid,
-			    kp_table_window(&kp_tbl, period_ms)) == KP_REC_DROPPED)
+			    kp_table_window(&kp_tbl, period_ms)) == KP_REC_DROPPED) {
 		kp_stat_inc(KP_STAT_records_dropped);
+		trace_record_drop(pfn, src, KP_DROP_TABLE_FULL);
+	}
 }
 
 u64 kp_table_bytes(void)

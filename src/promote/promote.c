@@ -20,6 +20,7 @@
 #include "kpromoted/compat.h"
 #include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
+#include "kpromoted/trace.h"
 
 /* Candidates one node's worker holds between two sweeps. */
 #define KP_PENDING_MAX 4096
@@ -241,6 +242,7 @@ put:
 
 static void kp_migrate_batch(struct list_head *list, unsigned long *listed, int nid)
 {
+	int from = list_empty(list) ? NUMA_NO_NODE : folio_nid(list_first_entry(list, struct folio, lru));
 	unsigned int moved;
 
 	if (!*listed)
@@ -251,6 +253,7 @@ static void kp_migrate_batch(struct list_head *list, unsigned long *listed, int 
 	if (*listed > moved)
 		kp_stat_add(KP_STAT_failed_migrate, *listed - moved);
 	kp_stat_inc(KP_STAT_promote_batches);
+	trace_promote_batch(from, nid, *listed, moved);
 	*listed = 0;
 }
 
