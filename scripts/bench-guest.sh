@@ -138,7 +138,7 @@ for s in $(echo "$SCEN" | tr , ' '); do
 	nbmode=$(cat $NB)
 	kp=""
 	if [ -d /sys/kernel/debug/kpromoted ]; then
-		for k in records records_hintfault records_mglru candidates promoted_pages \
+		for k in records records_hintfault records_mglru records_dropped records_filtered candidates promoted_pages \
 			hintfault_suppressed skipped_rate_limit skipped_no_room failed_migrate \
 			mglru_scans mglru_scan_cpu_ns table_bytes hot_threshold_effective; do
 			kp="$kp kp_$k=$(kps $k)"
