@@ -10,7 +10,7 @@ RELEASE ?= trixie
 RELEASES ?= bookworm trixie sid
 export KP_CACHE ?= $(CURDIR)/.cache
 
-.PHONY: all module tools clean unit vm-check check demo deps
+.PHONY: all module tools clean unit vm-check check demo deps deb rpm
 
 all: module tools
 
@@ -40,6 +40,15 @@ check:
 
 demo:
 	scripts/demo.sh $(RELEASE)
+
+# Packages, built in the bookworm chroot: .debs with dh-dkms (lintian-checked, then
+# installed with apt in every release's chroot, where DKMS must build the module), and
+# the dkms rpm with Debian's rpmbuild. Output: .cache/out/packages/
+deb:
+	scripts/build-deb.sh --install-check $(RELEASES)
+
+rpm:
+	scripts/build-rpm.sh
 
 # Benchmarks (not tests: nothing in `make check` depends on them). RELEASE=<one> or all;
 # QUICK=1: trixie unless RELEASE is given, fewer scenarios, < 15 min. See README "Benchmarks".
