@@ -41,6 +41,17 @@ const char *kp_compat_mglru_unavailable(void);
 /* Ages every memcg's lruvec on nid once; returns how many were aged. */
 unsigned int kp_compat_mglru_age_node(int nid);
 
+/*
+ * Caps the NUMA-balancing scan period (ms) while kpromoted promotes, and
+ * puts the kernel's value back. The kernel doubles a task's scan period
+ * while its hint faults stay remote, and with promotion out of the fault
+ * path they do until kpromoted acts, so without a cap the sampling of a
+ * newly hot set decays toward a minute. Returns 0, or -ENOENT when this
+ * kernel's variable was not found.
+ */
+int kp_compat_scan_period_cap(unsigned int max_ms);
+void kp_compat_scan_period_restore(void);
+
 /* Hook points per release: see src/compat/hooks.c. */
 enum kp_hook_point {
 	KP_HOOK_HINTFAULT,	/* the hint-fault migrate decision */

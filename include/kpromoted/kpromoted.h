@@ -24,6 +24,7 @@ struct kp_config {
 	u32 min_free_pct;
 	u32 numa_balancing;		/* enum kp_numab */
 	u32 lru_gen;			/* enum kp_lrugen */
+	u32 hintfault_period_max_ms;	/* cap on NUMA scan period, 0 = keep */
 	u32 mglru_min_ms;		/* MGLRU scan interval bounds */
 	u32 mglru_max_ms;
 	char inject_fail[32];		/* testing: a load step to fail */

@@ -32,6 +32,14 @@
 	X(try_to_inc_max_seq, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
 	X(mem_cgroup_iter, KP_KSYM_OPTIONAL, "MGLRU scanner")
 
+/*
+ * Kernel variables kpromoted adjusts while loaded (no stub: they are read
+ * and written, never called). Same X(name, required, feature) form.
+ */
+#define KP_KDATA(X)							\
+	X(sysctl_numa_balancing_scan_period_max, KP_KSYM_OPTIONAL,	\
+	  "hint-fault scan period cap")
+
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 
@@ -39,9 +47,11 @@
 #define KP_KSYM_ADDR_DECL(name, req, feat) extern unsigned long kp_addr_##name;
 extern unsigned long kp_addr_kallsyms_lookup_name;
 KP_KSYMS(KP_KSYM_ADDR_DECL)
+KP_KDATA(KP_KSYM_ADDR_DECL)
 #undef KP_KSYM_ADDR_DECL
 
 int kp_ksyms_resolve(void);
+bool kp_ksym_canary_call(void);
 bool kp_ksym_present(unsigned long addr);
 struct seq_file;
 void kp_ksyms_show(struct seq_file *m);

@@ -6,6 +6,8 @@
 
 /* record.c: the table behind kp_record_access(). */
 extern struct kp_table kp_tbl;
+extern struct kp_regions kp_regions;
+u64 kp_region_bytes(void);
 int kp_table_init(void);
 void kp_table_exit(void);
 u32 kp_now_ticks(void);

@@ -16,6 +16,7 @@
 	X(records_ibs)						\
 	X(records_pebs)						\
 	X(records_dropped)	/* not recorded: table full/busy */	\
+	X(records_evicted)	/* took a stale or colder-region slot */ \
 	X(records_not_slow)	/* page not on a slow node */		\
 	X(records_filtered)	/* excluded by the process filter */	\
 	X(hintfault_suppressed)	/* kernel migration left to us */	\

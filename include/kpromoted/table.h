@@ -76,7 +76,37 @@ static inline u32 kp_ticks_since(u32 now, u32 then)
 	return (now - then) & KP_TS_MASK;
 }
 
+/*
+ * Region heat: one byte per 2 MiB of each slow node, bumped by every
+ * sighting in the region and halved once per window. It is the coarse
+ * level of the table: when a bucket is full of live entries, a page in a
+ * hotter region takes the place of the entry in the coldest one, so the
+ * page-level detail goes to the candidates that matter.
+ */
+#define KP_REGION_SHIFT 9		/* 512 base pages */
+#define KP_MAX_REGION_SPANS 8
+
+struct kp_region_span {
+	u64 start_pfn;
+	u64 nr;			/* regions */
+	unsigned char *heat;
+};
+
+struct kp_regions {
+	int nr;
+	struct kp_region_span span[KP_MAX_REGION_SPANS];
+};
+
+/* The heat byte of pfn's region, or NULL outside every span. */
+unsigned char *kp_region_of(struct kp_regions *r, u64 pfn);
+/* Saturating, lock-free (a lost increment under a race is harmless). */
+void kp_region_touch(struct kp_regions *r, u64 pfn);
+unsigned int kp_region_heat(struct kp_regions *r, u64 pfn);
+/* Halves every region's heat; returns how many are still warm. */
+u64 kp_regions_decay(struct kp_regions *r);
+
 struct kp_table {
+	struct kp_regions *regions;	/* may be NULL */
 	u64 *slots;		/* nr_buckets * KP_TBL_WAYS entries */
 	u32 nr_buckets;
 	u32 window_ticks;	/* the hotness window (window_ms) */

@@ -28,6 +28,7 @@
 #include <linux/topology.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/hooks.h"
+#include "kpromoted/ksyms.h"
 
 struct kp_hook_target {
 	const char *func;
@@ -181,10 +182,16 @@ void kp_hook_disarm(struct kp_hook *hook)
 }
 
 /*
- * Self-test: hook an exported function kpromoted can call itself with the
+ * Self-test: hook a kernel function kpromoted can call itself, with the
  * same mechanism the sources use, call it, and require that both the entry
  * and the return handler ran. Catches a kernel where probes attach but
  * never fire.
+ *
+ * The canary is kallsyms_lookup_name: kpromoted already calls it (through
+ * its stub, src/compat/ksyms.c), and the rest of the kernel almost never
+ * does, so no other CPU is likely to be inside it while the probe comes
+ * and goes. (A first version used pfn_to_online_page, which DAMON's
+ * kdamond calls all the time on 7.2.)
  */
 static atomic_t kp_canary_entry, kp_canary_return;
 
@@ -200,26 +207,42 @@ static int kp_canary_on_return(struct kretprobe_instance *ri, struct pt_regs *re
 	return 0;
 }
 
+/*
+ * Static, never on the stack: other CPUs (kdamond, compaction) may be
+ * inside the canary function when it is unregistered, and their return
+ * still goes through this kretprobe's rethook.
+ */
+static struct kretprobe kp_canary_krp = {
+	.kp.symbol_name = "kallsyms_lookup_name",
+	.entry_handler = kp_canary_on_entry,
+	.handler = kp_canary_on_return,
+	.maxactive = 4,
+};
+
 int kp_hooks_selftest(void)
 {
-	struct kretprobe krp = {
-		.kp.symbol_name = "pfn_to_online_page",
-		.entry_handler = kp_canary_on_entry,
-		.handler = kp_canary_on_return,
-		.maxactive = 4,
-	};
+	struct kretprobe *krp = &kp_canary_krp;
 	int err;
 
 	atomic_set(&kp_canary_entry, 0);
 	atomic_set(&kp_canary_return, 0);
-	err = register_kretprobe(&krp);
+	/* register_kretprobe() wants a clean struct on every load. */
+	memset(&krp->kp, 0, sizeof(krp->kp));
+	krp->kp.symbol_name = "kallsyms_lookup_name";
+	krp->nmissed = 0;
+	err = register_kretprobe(krp);
 	if (err) {
 		kp_selftest_result = "failed: cannot register a kretprobe";
 		pr_err("hook self-test: cannot register a kretprobe (%d)\n", err);
 		return err;
 	}
-	pfn_to_online_page(page_to_pfn(virt_to_page(&kp_canary_entry)));
-	unregister_kretprobe(&krp);
+	if (!kp_ksym_canary_call()) {
+		unregister_kretprobe(krp);
+		kp_selftest_result = "failed: resolved call returned a wrong address";
+		pr_err("hook self-test: kallsyms_lookup_name through its stub did not find itself\n");
+		return -EIO;
+	}
+	unregister_kretprobe(krp);
 	if (!atomic_read(&kp_canary_entry) || !atomic_read(&kp_canary_return)) {
 		kp_selftest_result = "failed: hook attached but did not fire";
 		pr_err("hook self-test: kretprobe attached but did not fire\n");

@@ -18,6 +18,7 @@
 unsigned long kp_addr_kallsyms_lookup_name __ro_after_init;
 #define KP_KSYM_ADDR_DEF(name, req, feat) unsigned long kp_addr_##name __ro_after_init;
 KP_KSYMS(KP_KSYM_ADDR_DEF)
+KP_KDATA(KP_KSYM_ADDR_DEF)
 #undef KP_KSYM_ADDR_DEF
 
 unsigned long kp_call_kallsyms_lookup_name(const char *name);
@@ -32,6 +33,7 @@ struct kp_ksym {
 static const struct kp_ksym kp_ksym_table[] = {
 #define KP_KSYM_ENTRY(name, req, feat) { #name, &kp_addr_##name, req, feat },
 	KP_KSYMS(KP_KSYM_ENTRY)
+	KP_KDATA(KP_KSYM_ENTRY)
 #undef KP_KSYM_ENTRY
 };
 
@@ -101,6 +103,17 @@ int kp_ksyms_resolve(void)
 		}
 	}
 	return err;
+}
+
+/*
+ * One harmless call of a resolved function, for the hook self-test: true
+ * when kallsyms_lookup_name, entered through its stub, finds itself.
+ */
+bool kp_ksym_canary_call(void)
+{
+	unsigned long addr = kp_call_kallsyms_lookup_name("kallsyms_lookup_name");
+
+	return addr && kp_addr_is_entry(addr, "kallsyms_lookup_name");
 }
 
 bool kp_ksym_present(unsigned long addr)

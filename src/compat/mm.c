@@ -125,3 +125,32 @@ unsigned long kp_compat_node_room(int nid)
 	}
 	return free > high ? free - high : 0;
 }
+
+static unsigned int kp_scan_max_saved;
+static bool kp_scan_max_changed;
+
+int kp_compat_scan_period_cap(unsigned int max_ms)
+{
+	unsigned int *max = (unsigned int *)kp_addr_sysctl_numa_balancing_scan_period_max;
+
+	if (!kp_ksym_present(kp_addr_sysctl_numa_balancing_scan_period_max))
+		return -ENOENT;
+	kp_scan_max_saved = READ_ONCE(*max);
+	if (max_ms && max_ms < kp_scan_max_saved) {
+		WRITE_ONCE(*max, max_ms);
+		kp_scan_max_changed = true;
+		pr_info("NUMA-balancing scan period max: %u -> %u ms (restored on unload)\n",
+			kp_scan_max_saved, max_ms);
+	}
+	return 0;
+}
+
+void kp_compat_scan_period_restore(void)
+{
+	unsigned int *max = (unsigned int *)kp_addr_sysctl_numa_balancing_scan_period_max;
+
+	if (!kp_scan_max_changed)
+		return;
+	WRITE_ONCE(*max, kp_scan_max_saved);
+	kp_scan_max_changed = false;
+}

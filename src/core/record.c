@@ -14,6 +14,7 @@
 #include "kpromoted/trace.h"
 
 struct kp_table kp_tbl;
+struct kp_regions kp_regions;
 static bool kp_tbl_ready;
 
 static const enum kp_stat kp_src_stat[KP_NR_SOURCES] = {
@@ -35,16 +36,64 @@ void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id sr
 		return;
 	kp_stat_inc(KP_STAT_records);
 	kp_stat_inc(kp_src_stat[src]);
-	if (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, accessing_nid,
-			    kp_table_window(&kp_tbl, period_ms)) == KP_REC_DROPPED) {
+	kp_region_touch(&kp_regions, pfn);
+	switch (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, accessing_nid,
+				kp_table_window(&kp_tbl, period_ms))) {
+	case KP_REC_DROPPED:
 		kp_stat_inc(KP_STAT_records_dropped);
 		trace_record_drop(pfn, src, KP_DROP_TABLE_FULL);
+		break;
+	case KP_REC_EVICTED:
+		kp_stat_inc(KP_STAT_records_evicted);
+		break;
+	default:
+		break;
 	}
 }
 
 u64 kp_table_bytes(void)
 {
 	return (u64)kp_tbl.nr_buckets * KP_TBL_WAYS * sizeof(u64);
+}
+
+u64 kp_region_bytes(void)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < kp_regions.nr; i++)
+		n += kp_regions.span[i].nr;
+	return n;
+}
+
+static void kp_regions_free(void)
+{
+	while (kp_regions.nr > 0)
+		vfree(kp_regions.span[--kp_regions.nr].heat);
+}
+
+/* One heat byte per 2 MiB of every slow node (the first eight). */
+static int kp_regions_init(void)
+{
+	int nid;
+
+	kp_regions.nr = 0;
+	for_each_node_state(nid, N_MEMORY) {
+		struct kp_region_span *s;
+
+		if (!kp_node_is_slow(nid) || kp_regions.nr == KP_MAX_REGION_SPANS)
+			continue;
+		s = &kp_regions.span[kp_regions.nr];
+		s->start_pfn = node_start_pfn(nid);
+		s->nr = DIV_ROUND_UP(node_spanned_pages(nid), 1UL << KP_REGION_SHIFT);
+		s->heat = vzalloc(s->nr);
+		if (!s->heat) {
+			kp_regions_free();
+			return -ENOMEM;
+		}
+		kp_regions.nr++;
+	}
+	return 0;
 }
 
 /* Sized once from the slow tier's capacity; never grows. */
@@ -62,6 +111,12 @@ int kp_table_init(void)
 	kp_tbl.slots = vzalloc(kp_table_bytes());
 	if (!kp_tbl.slots)
 		return -ENOMEM;
+	if (kp_regions_init()) {
+		vfree(kp_tbl.slots);
+		kp_tbl.slots = NULL;
+		return -ENOMEM;
+	}
+	kp_tbl.regions = &kp_regions;
 	WRITE_ONCE(kp_tbl_ready, true);
 	return 0;
 }
@@ -70,6 +125,8 @@ int kp_table_init(void)
 void kp_table_exit(void)
 {
 	WRITE_ONCE(kp_tbl_ready, false);
+	kp_tbl.regions = NULL;
+	kp_regions_free();
 	vfree(kp_tbl.slots);
 	kp_tbl.slots = NULL;
 }

@@ -26,6 +26,49 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 #define kp_store32(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #endif
 
+unsigned char *kp_region_of(struct kp_regions *r, u64 pfn)
+{
+	int i;
+
+	for (i = 0; r && i < r->nr; i++) {
+		u64 idx = (pfn - r->span[i].start_pfn) >> KP_REGION_SHIFT;
+
+		if (pfn >= r->span[i].start_pfn && idx < r->span[i].nr)
+			return &r->span[i].heat[idx];
+	}
+	return NULL;
+}
+
+void kp_region_touch(struct kp_regions *r, u64 pfn)
+{
+	unsigned char *h = kp_region_of(r, pfn);
+
+	if (h && *h < 255)
+		*(volatile unsigned char *)h = *h + 1;
+}
+
+unsigned int kp_region_heat(struct kp_regions *r, u64 pfn)
+{
+	unsigned char *h = kp_region_of(r, pfn);
+
+	return h ? *(volatile unsigned char *)h : 0;
+}
+
+u64 kp_regions_decay(struct kp_regions *r)
+{
+	u64 warm = 0, j;
+	int i;
+
+	for (i = 0; r && i < r->nr; i++)
+		for (j = 0; j < r->span[i].nr; j++) {
+			unsigned char h = r->span[i].heat[j] >> 1;
+
+			r->span[i].heat[j] = h;
+			warm += h != 0;
+		}
+	return warm;
+}
+
 /* Multiplicative hash spread over the buckets without a power-of-two size. */
 u32 kp_table_bucket(const struct kp_table *t, u64 pfn)
 {
@@ -148,6 +191,31 @@ enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
 			if (age > worst_age) {
 				worst_age = age;
 				victim = i;
+			}
+		}
+		if (victim < 0 && t->regions) {
+			/*
+			 * Every entry is live: the one in the coldest region
+			 * gives way, if the new page's region is hotter.
+			 */
+			unsigned int mine = kp_region_heat(t->regions, pfn), coldest = mine;
+
+			for (i = 0; i < KP_TBL_WAYS; i++) {
+				unsigned int h = kp_region_heat(t->regions,
+								kp_entry_pfn(kp_load(&b[i])));
+
+				if (h < coldest) {
+					coldest = h;
+					victim = i;
+				}
+			}
+			if (victim >= 0) {
+				v = kp_load(&b[victim]);
+				if (v && kp_entry_pfn(v) != pfn &&
+				    kp_cas(&b[victim], v, kp_entry_next(0, pfn, now, src_bit, anid,
+									 window_ticks, &res)))
+					return KP_REC_EVICTED;
+				continue;
 			}
 		}
 		if (victim < 0)

@@ -22,8 +22,11 @@
 #include "kpromoted/stats.h"
 #include "kpromoted/trace.h"
 
-/* Candidates one node's worker holds between two sweeps. */
-#define KP_PENDING_MAX 4096
+/*
+ * Candidates one node's worker holds between two sweeps: 8 MiB of base
+ * pages (more with huge pages) per sweep, 32 KiB of memory per fast node.
+ */
+#define KP_PENDING_MAX 2048
 
 struct kp_node_worker {
 	int nid;
@@ -40,6 +43,9 @@ static struct delayed_work kp_sweep_work;
 static struct kp_node_worker *kp_workers[KP_MAX_NODES];
 static unsigned long kp_sweep_jiffies;
 static bool kp_stopping;
+/* Region heat decays once per window; the count still warm after it. */
+static unsigned long kp_decay_next;
+static u64 kp_regions_warm;
 
 /* Adaptive hot threshold: aims the candidate rate at the promotion rate. */
 static u32 kp_thr_eff;
@@ -59,8 +65,12 @@ static u64 kp_rate_bytes_per_s(void)
 static bool kp_rate_take(u64 bytes)
 {
 	u64 now = ktime_get_ns(), rate = kp_rate_bytes_per_s();
-	/* A burst of 1/10 s, never less than one huge page. */
-	s64 cap = max_t(s64, rate / 10, (s64)HPAGE_PMD_SIZE);
+	/*
+	 * Workers run once per sweep: the bucket holds two sweeps' worth so
+	 * the time between them is not lost, and never less than a huge page.
+	 */
+	s64 cap = max_t(s64, div64_u64(rate * 2 * jiffies_to_msecs(kp_sweep_jiffies), MSEC_PER_SEC),
+			(s64)HPAGE_PMD_SIZE);
 	bool ok;
 
 	spin_lock(&kp_rate_lock);
@@ -131,30 +141,41 @@ static void kp_adapt_threshold(u64 cand_bytes)
 	kp_adapt_sweeps = 0;
 }
 
-/* Hands one hot entry to a worker; false when it must wait (no room). */
-static bool kp_dispatch(u64 pfn, int page_nid, int anid)
+/*
+ * Hands one hot entry to a worker. The entry leaves the table only once a
+ * worker has taken it; with no room on any fast node it is dropped (the
+ * page must prove itself again), with a full queue it waits in the table.
+ */
+static void kp_dispatch(u32 slot, u64 v, const struct kp_entry *e, int page_nid)
 {
-	struct kp_node_worker *w = kp_pick_target(page_nid, anid, 1);
-	bool queued = false;
+	struct kp_node_worker *w = kp_pick_target(page_nid, e->anid, 1);
 
 	if (!w) {
-		kp_stat_inc(KP_STAT_skipped_no_room);
-		return true;	/* drop it: the page must prove itself again */
+		if (kp_table_take(&kp_tbl, slot, v))
+			kp_stat_inc(KP_STAT_skipped_no_room);
+		return;
 	}
 	spin_lock(&w->lock);
-	if (w->nr_pending < KP_PENDING_MAX) {
-		w->pending[w->nr_pending++] = pfn;
+	if (w->nr_pending < KP_PENDING_MAX && kp_table_take(&kp_tbl, slot, v)) {
+		w->pending[w->nr_pending++] = e->pfn;
 		w->room--;
-		queued = true;
+		kp_stat_inc(KP_STAT_candidates);
 	}
 	spin_unlock(&w->lock);
-	return queued;
 }
+
+/*
+ * Each sweep visits a quarter of the table (at least 64 Ki entries), so a
+ * full pass takes one window whatever the slow tier's size, and a sweep of
+ * a terabyte's table stays in the milliseconds.
+ */
+static u32 kp_sweep_cursor;
 
 static void kp_sweep(struct work_struct *work)
 {
-	u32 now = kp_now_ticks(), slot, nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
+	u32 now = kp_now_ticks(), nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
 	u32 stale = min_t(u32, 2 * READ_ONCE(kp_tbl.max_window_ticks), KP_TS_MASK - 64);
+	u32 chunk = min(nr_slots, max(nr_slots / 4, 65536u)), n, slot;
 	u64 cand_bytes = 0;
 	int nid;
 
@@ -162,10 +183,13 @@ static void kp_sweep(struct work_struct *work)
 		if (kp_workers[nid])
 			kp_workers[nid]->room = kp_node_budget(nid);
 
-	for (slot = 0; slot < nr_slots; slot++) {
-		u64 v = READ_ONCE(kp_tbl.slots[slot]);
+	for (n = 0; n < chunk; n++) {
+		u64 v;
 		struct kp_entry e;
 
+		slot = kp_sweep_cursor;
+		kp_sweep_cursor = slot + 1 < nr_slots ? slot + 1 : 0;
+		v = READ_ONCE(kp_tbl.slots[slot]);
 		if (!v)
 			continue;
 		kp_entry_unpack(v, &e);
@@ -181,14 +205,19 @@ static void kp_sweep(struct work_struct *work)
 			kp_table_take(&kp_tbl, slot, v);
 			continue;
 		}
-		if (!kp_table_take(&kp_tbl, slot, v))
-			continue;	/* updated meanwhile: next sweep */
-		kp_stat_inc(KP_STAT_candidates);
 		cand_bytes += PAGE_SIZE;
-		if (kp_cfg.mode == KP_MODE_PROMOTE)
-			kp_dispatch(e.pfn, nid, e.anid);
+		if (kp_cfg.mode == KP_MODE_PROMOTE) {
+			kp_dispatch(slot, v, &e, nid);
+		} else if (kp_table_take(&kp_tbl, slot, v)) {
+			/* Observe: count it once, then let it prove itself again. */
+			kp_stat_inc(KP_STAT_candidates);
+		}
 	}
 	kp_adapt_threshold(cand_bytes);
+	if (time_after_eq(jiffies, kp_decay_next)) {
+		WRITE_ONCE(kp_regions_warm, kp_regions_decay(&kp_regions));
+		kp_decay_next = jiffies + msecs_to_jiffies(kp_cfg.window_ms);
+	}
 
 	for (nid = 0; nid < KP_MAX_NODES; nid++) {
 		struct kp_node_worker *w = kp_workers[nid];
@@ -326,6 +355,8 @@ int kp_promote_init(void)
 	int nid;
 
 	kp_stopping = false;
+	kp_decay_next = jiffies;
+	kp_sweep_cursor = 0;
 	kp_thr_eff = kp_cfg.hot_threshold;
 	kp_adapt_bytes = 0;
 	kp_adapt_sweeps = 0;
@@ -376,6 +407,17 @@ void kp_promote_exit(void)
 	kp_wq = NULL;
 }
 
+/* Memory of the per-node workers: the fixed part besides the table. */
+static unsigned long kp_workers_bytes(void)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for (nid = 0; nid < KP_MAX_NODES; nid++)
+		n += kp_workers[nid] ? sizeof(struct kp_node_worker) : 0;
+	return n;
+}
+
 void kp_promote_show(struct seq_file *m)
 {
 	u32 slot, used = 0, nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
@@ -383,6 +425,9 @@ void kp_promote_show(struct seq_file *m)
 	for (slot = 0; slot < nr_slots; slot++)
 		used += READ_ONCE(kp_tbl.slots[slot]) != 0;
 	seq_printf(m, "table_bytes %llu\n", kp_table_bytes());
+	seq_printf(m, "workers_bytes %lu\n", kp_workers_bytes());
+	seq_printf(m, "region_bytes %llu\n", kp_region_bytes());
+	seq_printf(m, "regions_warm %llu\n", READ_ONCE(kp_regions_warm));
 	seq_printf(m, "table_entries %u\n", nr_slots);
 	seq_printf(m, "table_used %u\n", used);
 	seq_printf(m, "hot_threshold_effective %u\n", READ_ONCE(kp_thr_eff));

@@ -25,11 +25,15 @@ static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event 
 {
 	if (!kp_node_is_slow(ev->page_nid))
 		return false;
-	if (!kp_filter_allows_task(current))
-		return false;
-	/* The faulting task is scanned once per numa_scan_period. */
-	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT,
-			 READ_ONCE(current->numa_scan_period));
+	/*
+	 * An excluded task's access is not recorded; in promote mode it is
+	 * not migrated by the kernel either: kpromoted owns slow-tier
+	 * promotion, and excluded means not promoted.
+	 */
+	if (kp_filter_allows_task(current))
+		/* The faulting task is scanned once per numa_scan_period. */
+		kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT,
+				 READ_ONCE(current->numa_scan_period));
 	if (kp_cfg.mode != KP_MODE_PROMOTE)
 		return false;
 	kp_stat_inc(KP_STAT_hintfault_suppressed);
@@ -100,14 +104,21 @@ static int kp_hintfault_start(const char **why)
 		return err;
 	}
 	err = kp_numab_enable(why);
-	if (err)
+	if (err) {
 		kp_hook_disarm(&kp_hintfault_hook);
-	return err;
+		return err;
+	}
+	/* Without the variable the source still works, only sampling slower. */
+	if (kp_cfg.mode == KP_MODE_PROMOTE &&
+	    kp_compat_scan_period_cap(kp_cfg.hintfault_period_max_ms))
+		pr_info("cannot cap the NUMA-balancing scan period on this kernel\n");
+	return 0;
 }
 
 static void kp_hintfault_stop(void)
 {
 	kp_hook_disarm(&kp_hintfault_hook);
+	kp_compat_scan_period_restore();
 }
 
 const struct kp_source_ops kp_hintfault_source = {

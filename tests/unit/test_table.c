@@ -111,6 +111,33 @@ static void test_period_window(void)
 	free(t.slots);
 }
 
+static void test_regions(void)
+{
+	unsigned char heat[4] = { 0 };
+	struct kp_regions r = { .nr = 1, .span = { { .start_pfn = 1024, .nr = 4, .heat = heat } } };
+	struct kp_table t = make_table(1);	/* one bucket of four */
+	u64 pfn;
+	int i;
+
+	t.regions = &r;
+	CHECK(kp_region_of(&r, 1023) == NULL && kp_region_of(&r, 1024 + 4 * 512) == NULL,
+	      "pfns outside the span have no region");
+	CHECK(kp_region_of(&r, 1024 + 512) == &heat[1], "2 MiB regions");
+	for (i = 0; i < 300; i++)
+		kp_region_touch(&r, 1024);
+	CHECK(heat[0] == 255, "heat saturates");
+	CHECK(kp_regions_decay(&r) == 1 && heat[0] == 127, "decay halves and counts warm regions");
+	/* Fill the bucket with live entries from the cold region 3. */
+	for (pfn = 0; pfn < KP_TBL_WAYS; pfn++)
+		kp_table_record(&t, 1024 + 3 * 512 + pfn, 0, 0, 0, W);
+	CHECK(kp_table_record(&t, 1024 + 3 * 512 + 100, 1, 0, 0, W) == KP_REC_DROPPED,
+	      "a page from an equally cold region is dropped");
+	CHECK(kp_table_record(&t, 1024 + 5, 1, 0, 0, W) == KP_REC_EVICTED,
+	      "a page from a hot region takes a live slot of the cold one");
+	CHECK(find(&t, 1024 + 5).count == 1, "and is tracked");
+	free(t.slots);
+}
+
 static void test_budget(void)
 {
 	u64 gib_pages = 262144;
@@ -174,6 +201,7 @@ int main(void)
 	test_full();
 	test_budget();
 	test_period_window();
+	test_regions();
 	test_concurrency();
 	return tap_done("table");
 }

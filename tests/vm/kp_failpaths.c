@@ -28,7 +28,10 @@ static int kprobes_armed(void)
 	return n;
 }
 
+#define SCAN_MAX "/sys/kernel/debug/sched/numa_balancing/scan_period_max_ms"
+
 FIXTURE(failpath) {
+	char scan_max[KP_VAL_SIZE];
 	char numab[KP_VAL_SIZE];
 	char lru[KP_VAL_SIZE];
 	int probes;
@@ -54,6 +57,8 @@ FIXTURE_SETUP(failpath)
 	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, self->numab, sizeof(self->numab)));
 	if (kp_read_value(KP_LRU_GEN, self->lru, sizeof(self->lru)))
 		self->lru[0] = '\0';
+	if (kp_read_value(SCAN_MAX, self->scan_max, sizeof(self->scan_max)))
+		self->scan_max[0] = '\0';
 	self->probes = kprobes_armed();
 }
 
@@ -80,6 +85,10 @@ TEST_F_TIMEOUT(failpath, nothing_left_behind, 60)
 	if (self->lru[0]) {
 		ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, val, sizeof(val)));
 		EXPECT_STREQ(self->lru, val);
+	}
+	if (self->scan_max[0]) {
+		ASSERT_EQ(0, kp_read_value(SCAN_MAX, val, sizeof(val)));
+		EXPECT_STREQ(self->scan_max, val);
 	}
 	EXPECT_EQ(self->probes, kprobes_armed());
 }

@@ -23,31 +23,22 @@ FIXTURE(mglru) {
 	const char *skip;
 };
 
-#define MGLRU_READY() do {						\
-	if (self->skip)							\
-		SKIP(return, "%s", self->skip);				\
-} while (0)
-
 FIXTURE_SETUP(mglru)
 {
-	self->skip = kp_env_unusable();
+	char slow[32];
+
+	self->skip = kp_two_tier_ready(&self->topo, slow, sizeof(slow));
 	if (self->skip)
 		return;
 	if (!kp_exists(KP_LRU_GEN)) {
 		self->skip = "kernel without MGLRU";
 		return;
 	}
-	ASSERT_EQ(0, kp_topology_read(&self->topo));
-	if (!(self->topo.memory & 2) || (self->topo.cpu & 2)) {
-		self->skip = "needs node 1 as a CPU-less memory node";
-		return;
-	}
 	ASSERT_EQ(0, kp_ensure_unloaded());
 	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, self->numab_before,
 				   sizeof(self->numab_before)));
 	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, self->lru_before, sizeof(self->lru_before)));
-	snprintf(self->base, sizeof(self->base), "%s sources=mglru lru_gen=enable",
-		 self->topo.tiered ? "" : "slow_nodes=1");
+	snprintf(self->base, sizeof(self->base), "%s sources=mglru lru_gen=enable", slow);
 	ASSERT_EQ(0, kp_buf_make(&self->b, 16384, 2048, 1, false));
 }
 
@@ -66,7 +57,7 @@ TEST_F_TIMEOUT(mglru, hot_set_found_without_hint_faults, 240)
 	long hot_on0, cold_on0, cold = self->b.pages - self->b.hot;
 	char val[KP_VAL_SIZE];
 
-	MGLRU_READY();
+	KP_TWO_TIER_READY();
 	ASSERT_EQ(0, kp_write_file(KP_NUMA_BALANCING, "0"));
 	faults_before = kp_vmstat("numa_hint_faults");
 	ASSERT_EQ(0, kp_load(self->base));
@@ -94,7 +85,7 @@ TEST_F_TIMEOUT(mglru, scan_interval_follows_the_workload, 180)
 	char params[200];
 	unsigned long idle_ms, busy_ms;
 
-	MGLRU_READY();
+	KP_TWO_TIER_READY();
 	/*
 	 * Observe only, and no NUMA balancing (it would move the hot set
 	 * itself): the hot set stays on the slow node and keeps the scan busy.
@@ -119,7 +110,7 @@ TEST_F_TIMEOUT(mglru, unload_mid_scan_restores_lru_gen, 120)
 {
 	char val[KP_VAL_SIZE];
 
-	MGLRU_READY();
+	KP_TWO_TIER_READY();
 	ASSERT_EQ(0, kp_load(self->base));
 	kp_run_hot(&self->b, self->b.hot + 1, 3);
 	ASSERT_EQ(0, kp_unload());

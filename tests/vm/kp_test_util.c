@@ -31,6 +31,7 @@ const struct kp_param kp_params[] = {
 	{ "min_free_pct",	"5" },
 	{ "numa_balancing",	"auto" },
 	{ "lru_gen",		"keep" },
+	{ "hintfault_period_max_ms", "8000" },
 	{ "mglru_min_ms",	"400" },
 	{ "mglru_max_ms",	"5000" },
 	{ NULL, NULL },

@@ -72,6 +72,20 @@ void kp_buf_free(struct kp_buf *b)
 	b->p = NULL;
 }
 
+const char *kp_two_tier_ready(struct kp_topology *topo, char *slow, size_t size)
+{
+	const char *why = kp_env_unusable();
+
+	if (why)
+		return why;
+	if (kp_topology_read(topo))
+		return "cannot read the NUMA topology";
+	if (!(topo->memory & 2) || (topo->cpu & 2))
+		return "needs node 1 as a CPU-less memory node";
+	snprintf(slow, size, "%s", topo->tiered ? "" : "slow_nodes=1");
+	return NULL;
+}
+
 static unsigned long touch(volatile char *p, long pages)
 {
 	unsigned long sum = 0;
@@ -124,4 +138,14 @@ unsigned long kp_stat(const char *name)
 	if (kp_read_file(KP_DEBUGFS "/stats", buf, sizeof(buf)) < 0)
 		return 0;
 	return kv_number(buf, name);
+}
+
+long kp_anon_huge_kib(void)
+{
+	char buf[KP_BUF_SIZE], *p;
+
+	if (kp_read_file("/proc/self/smaps_rollup", buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "AnonHugePages:");
+	return p ? strtol(p + strlen("AnonHugePages:"), NULL, 10) : -1;
 }

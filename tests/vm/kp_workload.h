@@ -17,6 +17,20 @@ struct kp_buf {
 	long hot;	/* the first `hot` pages are the hot set */
 };
 
+/*
+ * Why this machine cannot run a promotion test (not root, no module, no
+ * CPU-less node 1), or NULL; then *topo is read and `slow` holds the
+ * parameter that names the slow node where the kernel does not tier.
+ */
+struct kp_topology;
+const char *kp_two_tier_ready(struct kp_topology *topo, char *slow, size_t size);
+
+/* SKIP in FIXTURE_SETUP does not stop the body on older harnesses: bodies call this. */
+#define KP_TWO_TIER_READY() do {					\
+	if (self->skip)							\
+		SKIP(return, "%s", self->skip);				\
+} while (0)
+
 /* Maps and faults in `pages` pages on node nid (4 KiB pages unless thp). */
 int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp);
 void kp_buf_free(struct kp_buf *b);
@@ -27,6 +41,8 @@ long kp_run_hot(struct kp_buf *b, long want, double seconds);
 double kp_now_s(void);
 /* A /proc/vmstat counter, 0 if absent. */
 unsigned long kp_vmstat(const char *name);
+/* AnonHugePages of this process in KiB (smaps_rollup), or -1. */
+long kp_anon_huge_kib(void);
 /* A kpromoted debugfs stats value, 0 if absent. */
 unsigned long kp_stat(const char *name);
 

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-process control through debugfs `filter`: excluded tasks and
+ * cgroups are not promoted, included-only works, bad commands change
+ * nothing, and only root may touch the file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kp_test_util.h"
+#include "kp_workload.h"
+
+#define FILTER KP_DEBUGFS "/filter"
+#define CG_ROOT "/sys/fs/cgroup"
+
+FIXTURE(filter) {
+	struct kp_topology topo;
+	struct kp_buf b;
+	char params[128];
+	const char *skip;
+};
+
+FIXTURE_SETUP(filter)
+{
+	char slow[32];
+
+	self->skip = kp_two_tier_ready(&self->topo, slow, sizeof(slow));
+	if (self->skip)
+		return;
+	ASSERT_EQ(0, kp_ensure_unloaded());
+	snprintf(self->params, sizeof(self->params), "%s sources=hintfault", slow);
+	ASSERT_EQ(0, kp_buf_make(&self->b, 8192, 2048, 1, false));
+	ASSERT_EQ(0, kp_load(self->params));
+}
+
+FIXTURE_TEARDOWN(filter)
+{
+	if (self->skip)
+		return;
+	kp_ensure_unloaded();
+	kp_buf_free(&self->b);
+}
+
+static int rules(void)
+{
+	char val[KP_VAL_SIZE];
+
+	if (kp_read_kv(FILTER, "rules", val, sizeof(val)))
+		return -1;
+	return atoi(val);
+}
+
+TEST_F_TIMEOUT(filter, root_only, 30)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	KP_TWO_TIER_READY();
+	ASSERT_EQ(0, stat(FILTER, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		_exit(open(FILTER, O_RDONLY) < 0 && (errno == EACCES || errno == EPERM) ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F_TIMEOUT(filter, bad_commands_change_nothing, 30)
+{
+	static const char *const bad[] = {
+		"include", "include pid", "include pid 0", "include pid x", "exclude uid 3",
+		"promote pid 3", "include cgroup relative/path", "include pid 1 2",
+		"include cgroup /no/such/cgroup",
+	};
+	size_t i;
+
+	KP_TWO_TIER_READY();
+	ASSERT_EQ(0, kp_write_file(FILTER, "include pid 1\n"));
+	ASSERT_EQ(1, rules());
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_NE(0, kp_write_file(FILTER, bad[i])) TH_LOG("accepted: '%s'", bad[i]);
+		EXPECT_EQ(1, rules()) TH_LOG("after '%s'", bad[i]);
+	}
+	for (i = 1; i < 16; i++)
+		ASSERT_EQ(0, kp_write_file(FILTER, "exclude pid 1"));
+	EXPECT_EQ(-ENOSPC, kp_write_file(FILTER, "exclude pid 1"));
+	EXPECT_EQ(16, rules());
+	ASSERT_EQ(0, kp_write_file(FILTER, "clear"));
+	EXPECT_EQ(0, rules());
+}
+
+TEST_F_TIMEOUT(filter, excluded_task_is_not_promoted_until_cleared, 240)
+{
+	char cmd[64];
+	long hot_on0;
+
+	KP_TWO_TIER_READY();
+	snprintf(cmd, sizeof(cmd), "exclude pid %d", getpid());
+	ASSERT_EQ(0, kp_write_file(FILTER, cmd));
+	hot_on0 = kp_run_hot(&self->b, self->b.hot + 1, 25);
+	TH_LOG("excluded: hot on node 0 %ld/%ld, filtered %lu, promoted %lu", hot_on0,
+	       self->b.hot, kp_stat("records_filtered"), kp_stat("promoted_pages"));
+	EXPECT_GT(kp_stat("records_filtered"), 0);
+	EXPECT_EQ(0, kp_stat("promoted_pages"));
+	EXPECT_EQ(0, hot_on0);
+	ASSERT_EQ(0, kp_write_file(FILTER, "clear"));
+	hot_on0 = kp_run_hot(&self->b, self->b.hot * 95 / 100, 120);
+	TH_LOG("cleared: hot on node 0 %ld/%ld", hot_on0, self->b.hot);
+	EXPECT_GE(hot_on0 * 10, self->b.hot * 9);
+}
+
+TEST_F_TIMEOUT(filter, include_only_others_excludes_us, 120)
+{
+	KP_TWO_TIER_READY();
+	/* Only init is included: this task's faults are filtered. */
+	ASSERT_EQ(0, kp_write_file(FILTER, "include pid 1"));
+	kp_run_hot(&self->b, self->b.hot + 1, 20);
+	EXPECT_GT(kp_stat("records_filtered"), 0);
+	EXPECT_EQ(0, kp_stat("records_hintfault"));
+	EXPECT_EQ(0, kp_stat("promoted_pages"));
+}
+
+TEST_F_TIMEOUT(filter, excluded_cgroup_is_filtered, 120)
+{
+	char pid[32];
+	bool mounted = false;
+
+	KP_TWO_TIER_READY();
+	if (!kp_exists(CG_ROOT "/cgroup.procs")) {
+		mkdir(CG_ROOT, 0755);
+		ASSERT_EQ(0, mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL));
+		mounted = true;
+	}
+	mkdir(CG_ROOT "/kptest", 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_EQ(0, kp_write_file(CG_ROOT "/kptest/cgroup.procs", pid));
+	ASSERT_EQ(0, kp_write_file(FILTER, "exclude cgroup /kptest"));
+	kp_run_hot(&self->b, self->b.hot + 1, 20);
+	EXPECT_GT(kp_stat("records_filtered"), 0);
+	EXPECT_EQ(0, kp_stat("promoted_pages"));
+	/* Leave the cgroup before the module (and its reference) goes. */
+	kp_write_file(CG_ROOT "/cgroup.procs", pid);
+	kp_write_file(FILTER, "clear");
+	rmdir(CG_ROOT "/kptest");
+	if (mounted)
+		umount(CG_ROOT);
+}
+
+TEST_HARNESS_MAIN
