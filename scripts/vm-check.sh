@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build and test kpromoted on one Debian release's stock kernel, end to end:
-# host packages, release chroot + kernel, module build in the chroot, guest tests,
+# host packages, release chroot + kernel, module build in the chroot (plain Kbuild for its
+# warnings, then DKMS, whose module is the one tested), guest tests,
 # initramfs, QEMU run. Exit status 0 only if every step and every guest test passed.
 # Usage: scripts/vm-check.sh RELEASE [extra kernel cmdline ...]
 set -euo pipefail
@@ -11,6 +12,10 @@ REL=${1:-}
 kp_check_release "$REL"
 shift
 t0=$SECONDS
+# Hold the release for the whole pipeline: another run's build must not slip in between
+# our build and our boot. The steps below see KP_LOCKED_RELEASE and do not lock again.
+kp_lock_release "$REL"
+export KP_LOCKED_RELEASE=$REL
 step() { echo "== vm-check $REL: $*"; }
 
 step "host packages"
@@ -19,6 +24,9 @@ step "release (chroot, kernel, headers)"
 bash "$KP_SCRIPTS/release.sh" "$REL"
 step "module"
 bash "$KP_SCRIPTS/build-module.sh" "$REL"
+# The suite below then tests the module DKMS built (dkms add/build/install in the chroot).
+step "module via DKMS"
+bash "$KP_SCRIPTS/dkms-build.sh" "$REL"
 step "guest tests"
 bash "$KP_SCRIPTS/build-tests.sh" "$REL"
 step "initramfs"
