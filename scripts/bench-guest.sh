@@ -82,6 +82,12 @@ node1_range() {
 
 damon_on() {
 	[ -d $DAMON ] || { say "note contender=damon unavailable: no $DAMON"; return 1; }
+	# Debian's 7.2 starts DAMON_STAT at boot; it holds DAMON (state=on fails with EBUSY).
+	if [ "$(cat /sys/module/damon_stat/parameters/enabled 2>/dev/null)" = Y ]; then
+		w N /sys/module/damon_stat/parameters/enabled
+		say "note damon_stat was enabled at boot: turned off to run DAMON sysfs"
+		sleep 1
+	fi
 	set -- $(node1_range)
 	K=$DAMON/kdamonds/0
 	w 1 $DAMON/kdamonds/nr_kdamonds

@@ -106,7 +106,9 @@ def kthread_migr(r):
 
 for r in ok:
     r["kthread_migr"] = str(kthread_migr(r))
-    r["promoted"] = str(max(float(r.get("pgpromote_success", 0)), float(r.get("kp_promoted_pages", 0)))
+    # numa_pages_migrated: numa_balancing=1 (not tiering) migrates without counting promotions.
+    r["promoted"] = str(max(float(r.get("pgpromote_success", 0)), float(r.get("kp_promoted_pages", 0)),
+                            float(r.get("numa_pages_migrated", 0)))
                         if r["contender"] != "damon" else float(r.get("pgmigrate_success", 0)) - float(r.get("pgdemote", 0)))
     r["kp_scan_cpu_ms"] = str(float(r.get("kp_mglru_scan_cpu_ns", 0)) / 1e6)
     r["kthreads_cpu"] = str(float(r.get("cpu_kpscan", 0)) + float(r.get("cpu_kdamond", 0)))
