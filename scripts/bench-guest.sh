@@ -88,6 +88,7 @@ damon_on() {
 		say "note damon_stat was enabled at boot: turned off to run DAMON sysfs"
 		sleep 1
 	fi
+	# shellcheck disable=SC2046 # two numbers, split on purpose
 	set -- $(node1_range)
 	K=$DAMON/kdamonds/0
 	w 1 $DAMON/kdamonds/nr_kdamonds

@@ -97,6 +97,7 @@ for rel in "${rels[@]}"; do
 				>"$log" 2>&1 || vrc=$?
 			# The guest's output as its serial port recorded it (vm-run.sh keeps the TAP log;
 			# other runs may write logs meanwhile: take the one of this boot).
+			# shellcheck disable=SC2046 # log paths have no spaces (release-timestamp)
 			tap=$(grep -la "^KPB boot contender=$c rep=$rep .*seed=$SEED" \
 				$(find "$KP_CACHE/logs" -name "$rel-*.tap.log" -newer "$hostbench/mark") /dev/null | head -n 1)
 			tr -d '\r' <"${tap:-$log}" | grep -a '^KPB ' >>"$raw" || true
