@@ -18,6 +18,12 @@ struct kp_hook_event {
 	int page_nid;		/* node the page is on */
 	int accessing_nid;	/* node of the accessing CPU, or KP_NID_UNKNOWN */
 	struct mem_cgroup *memcg;	/* owner, when the hook point knows it */
+	/*
+	 * Hint faults: ms since the scanner made the page inaccessible, as the
+	 * kernel stamps it for slow-tier pages in memory-tiering mode.
+	 * Meaningless outside that mode: the source decides whether to trust it.
+	 */
+	int scan_age_ms;
 };
 
 struct kp_hook;

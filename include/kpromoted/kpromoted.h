@@ -25,6 +25,7 @@ struct kp_config {
 	u32 numa_balancing;		/* enum kp_numab */
 	u32 lru_gen;			/* enum kp_lrugen */
 	u32 hintfault_period_max_ms;	/* cap on NUMA scan period, 0 = keep */
+	u32 hint_latency_ms;		/* quick-fault bound in tiering mode */
 	u32 mglru_min_ms;		/* MGLRU scan interval bounds */
 	u32 mglru_max_ms;
 	char inject_fail[32];		/* testing: a load step to fail */

@@ -19,6 +19,7 @@
 	X(records_evicted)	/* took a stale or colder-region slot */ \
 	X(records_not_slow)	/* page not on a slow node */		\
 	X(records_filtered)	/* excluded by the process filter */	\
+	X(records_late)		/* hint fault long after the scan */	\
 	X(hintfault_suppressed)	/* kernel migration left to us */	\
 	X(candidates)		/* pages classified hot */		\
 	X(promoted_pages)					\

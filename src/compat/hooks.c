@@ -63,6 +63,8 @@ static bool kp_decode(enum kp_hook_point point, struct pt_regs *regs,
 			return false;
 		ev->pfn = page_to_pfn(page);
 		ev->memcg = NULL;
+		/* Before the function body replaces the stamp with "now". */
+		ev->scan_age_ms = kp_compat_scan_age_ms(page);
 		ev->page_nid = (int)regs_get_kernel_argument(regs, 2);
 		ev->accessing_nid = (cpu >= 0 && cpu < nr_cpu_ids) ?
 				    cpu_to_node(cpu) : KP_NID_UNKNOWN;
@@ -76,6 +78,7 @@ static bool kp_decode(enum kp_hook_point point, struct pt_regs *regs,
 			return false;
 		ev->pfn = regs_get_kernel_argument(regs, 0);
 		ev->memcg = (struct mem_cgroup *)regs_get_kernel_argument(regs, 1);
+		ev->scan_age_ms = -1;
 		ev->page_nid = pgdat->node_id;
 		ev->accessing_nid = KP_NID_UNKNOWN;
 		return true;

@@ -154,3 +154,25 @@ void kp_compat_scan_period_restore(void)
 	WRITE_ONCE(*max, kp_scan_max_saved);
 	kp_scan_max_changed = false;
 }
+
+/*
+ * In memory-tiering mode the kernel reuses a slow-tier folio's last_cpupid
+ * bits for the time (ms, bucketed) at which the scanner made it
+ * inaccessible; the hint fault reads it before overwriting it. 6.7 renamed
+ * the accessor from page_cpupid_last() to folio_last_cpupid().
+ */
+int kp_compat_scan_age_ms(struct page *head)
+{
+#ifdef CONFIG_NUMA_BALANCING
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	int last = page_cpupid_last(head);
+#else
+	int last = folio_last_cpupid(page_folio(head));
+#endif
+	int now = jiffies_to_msecs(jiffies);
+
+	return (now - (last << PAGE_ACCESS_TIME_BUCKETS)) & PAGE_ACCESS_TIME_MASK;
+#else
+	return -1;
+#endif
+}

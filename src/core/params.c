@@ -68,6 +68,8 @@ KP_PARAM(lru_gen, "enum", "keep",
 	 "keep: leave MGLRU as it is; enable: turn MGLRU on while loaded and restore it on unload");
 KP_PARAM(hintfault_period_max_ms, "uint", "8000",
 	 "Cap on the NUMA-balancing scan period while kpromoted promotes, in ms, 0 (keep the kernel's) or 1000..600000 (default 8000)");
+KP_PARAM(hint_latency_ms, "uint", "1000",
+	 "In memory-tiering mode, a hint fault counts only this long after the scan, in ms, 1..60000 (default 1000, as the kernel's numa_balancing_hot_threshold_ms)");
 KP_PARAM(mglru_min_ms, "uint", "400",
 	 "Shortest interval between MGLRU aging passes of the slow nodes in ms, 50..60000 (default 400)");
 KP_PARAM(mglru_max_ms, "uint", "5000",
@@ -116,6 +118,8 @@ static const struct kp_param_spec kp_specs[] = {
 	  &kp_cfg.lru_gen, "keep, enable" },
 	{ "hintfault_period_max_ms", &kp_raw_hintfault_period_max_ms, KP_P_UINT, 0, 600000,
 	  NULL, &kp_cfg.hintfault_period_max_ms, "0 or 1000..600000" },
+	{ "hint_latency_ms", &kp_raw_hint_latency_ms, KP_P_UINT, 1, 60000, NULL,
+	  &kp_cfg.hint_latency_ms, "1..60000" },
 	{ "mglru_min_ms", &kp_raw_mglru_min_ms, KP_P_UINT, 50, 60000, NULL,
 	  &kp_cfg.mglru_min_ms, "50..60000" },
 	{ "mglru_max_ms", &kp_raw_mglru_max_ms, KP_P_UINT, 50, 600000, NULL,
@@ -227,6 +231,7 @@ void kp_params_show(struct seq_file *m)
 	seq_printf(m, "numa_balancing %s\n", kp_numab_words[kp_cfg.numa_balancing]);
 	seq_printf(m, "lru_gen %s\n", kp_lrugen_words[kp_cfg.lru_gen]);
 	seq_printf(m, "hintfault_period_max_ms %u\n", kp_cfg.hintfault_period_max_ms);
+	seq_printf(m, "hint_latency_ms %u\n", kp_cfg.hint_latency_ms);
 	seq_printf(m, "mglru_min_ms %u\n", kp_cfg.mglru_min_ms);
 	seq_printf(m, "mglru_max_ms %u\n", kp_cfg.mglru_max_ms);
 	seq_printf(m, "inject_fail %s\n", kp_cfg.inject_fail);

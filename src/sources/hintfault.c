@@ -10,6 +10,7 @@
  * for the pages that proved hot.
  */
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/compat.h"
@@ -21,6 +22,40 @@
 #define KP_NUMAB_NORMAL 1
 #define KP_NUMAB_TIERING 2
 
+/*
+ * How long until the scanner comes back to the same page of this task: it
+ * scans 256 MiB (the default numa_balancing_scan_size) every
+ * numa_scan_period, so a large task is covered once per several periods.
+ * Twice that, so one late pass does not reset a hot page's count.
+ */
+#define KP_SCAN_SIZE_PAGES ((256UL << 20) >> PAGE_SHIFT)
+
+static unsigned int kp_revisit_ms(struct task_struct *p)
+{
+	unsigned long rss = p->mm ? get_mm_rss(p->mm) : 0;
+	unsigned long passes = max(1UL, DIV_ROUND_UP(rss, KP_SCAN_SIZE_PAGES));
+
+	return (unsigned int)min(2UL * passes * READ_ONCE(p->numa_scan_period), 60000UL);
+}
+
+/* The kernel stamps slow pages with their scan time (tiering mode on). */
+static bool kp_scan_age_valid;
+
+/*
+ * A fault long after the scan says the page was not in use when scanned:
+ * in tiering mode only a quick fault counts as a sighting. Without the
+ * stamp (6.1 with slow_nodes=, tiering mode off) every fault counts.
+ */
+static bool kp_hintfault_quick(const struct kp_hook_event *ev)
+{
+	if (!kp_scan_age_valid || ev->scan_age_ms < 0)
+		return true;
+	if (ev->scan_age_ms <= kp_cfg.hint_latency_ms)
+		return true;
+	kp_stat_inc(KP_STAT_records_late);
+	return false;
+}
+
 static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
 	if (!kp_node_is_slow(ev->page_nid))
@@ -30,10 +65,9 @@ static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event 
 	 * not migrated by the kernel either: kpromoted owns slow-tier
 	 * promotion, and excluded means not promoted.
 	 */
-	if (kp_filter_allows_task(current))
-		/* The faulting task is scanned once per numa_scan_period. */
+	if (kp_hintfault_quick(ev) && kp_filter_allows_task(current))
 		kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT,
-				 READ_ONCE(current->numa_scan_period));
+				 kp_revisit_ms(current));
 	if (kp_cfg.mode != KP_MODE_PROMOTE)
 		return false;
 	kp_stat_inc(KP_STAT_hintfault_suppressed);
@@ -56,9 +90,11 @@ static const char *kp_hintfault_unavailable(void)
 /*
  * The NUMA-balancing mode that makes the kernel scan the slow nodes:
  * memory-tiering mode (2) scans only pages outside the top tier, which is
- * exactly the slow nodes when the kernel tiers them, and costs no fault on
- * fast memory. Where the kernel does not tier (slow_nodes= on 6.1), only
- * the normal mode (1) scans them.
+ * exactly the slow nodes when the kernel tiers them, costs no fault on
+ * fast memory, and stamps each scanned slow page with the scan time (the
+ * fault latency tells a page in use from one touched by chance). Where the
+ * kernel does not tier (slow_nodes= on 6.1), only the normal mode (1)
+ * scans them.
  */
 static int kp_numab_needed_bit(void)
 {
@@ -76,6 +112,7 @@ static int kp_numab_enable(const char **why)
 	unsigned int mode;
 	int need;
 
+	kp_scan_age_valid = false;
 	if (kp_cfg.numa_balancing == KP_NUMAB_KEEP)
 		return 0;
 	if (kp_setting_read(KP_NUMAB_PATH, cur, sizeof(cur)) || kstrtouint(cur, 10, &mode)) {
@@ -83,8 +120,8 @@ static int kp_numab_enable(const char **why)
 		return -EIO;
 	}
 	need = kp_numab_needed_bit();
-	/* The normal mode scans every node, slow ones included. */
-	if (mode & (need | KP_NUMAB_NORMAL))
+	kp_scan_age_valid = need == KP_NUMAB_TIERING;
+	if (mode & need)
 		return 0;
 	snprintf(val, sizeof(val), "%u", mode | need);
 	if (kp_setting_set(KP_NUMAB_PATH, val)) {

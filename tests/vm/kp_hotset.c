@@ -6,6 +6,7 @@
  * the rest is on the fast node (move_pages(2) ground truth).
  *
  *   kp_hotset [-m MiB] [-H hot-MiB] [-s seconds] [-r report-ms] [-n slow-node] [-t]
+ *   -n -1: no placement, the default policy decides (for pressure runs)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (mib <= 0 || hot_mib <= 0 || hot_mib > mib || seconds <= 0 || report_ms <= 0 ||
-	    slow < 0 || slow > 63)
+	    slow < -1 || slow > 63)
 		usage();
 	if (kp_buf_make(&b, mib * 256, hot_mib * 256, (int)slow, thp)) {
 		perror("kp_hotset: buffer");

@@ -45,7 +45,7 @@ out:
 
 int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp)
 {
-	uint64_t mask = 1ull << nid;
+	uint64_t mask = nid >= 0 ? 1ull << nid : 0;
 	size_t len = pages * KP_PAGE;
 
 	b->pages = pages;
@@ -56,6 +56,11 @@ int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp)
 		return -errno;
 	}
 	madvise(b->p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (nid < 0) {
+		/* The default policy: local node first, the kernel decides the rest. */
+		memset(b->p, 1, len);
+		return 0;
+	}
 	/* Fault everything in on nid, then drop the policy: the pages stay. */
 	if (syscall(SYS_mbind, b->p, len, MPOL_BIND, &mask, 64, 0))
 		return -errno;

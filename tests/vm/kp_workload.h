@@ -31,7 +31,7 @@ const char *kp_two_tier_ready(struct kp_topology *topo, char *slow, size_t size)
 		SKIP(return, "%s", self->skip);				\
 } while (0)
 
-/* Maps and faults in `pages` pages on node nid (4 KiB pages unless thp). */
+/* Maps and faults in `pages` pages on node nid (-1: default policy; 4 KiB pages unless thp). */
 int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp);
 void kp_buf_free(struct kp_buf *b);
 /* Pages of [p, p + n pages) on node nid. */

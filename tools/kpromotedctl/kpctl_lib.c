@@ -105,6 +105,7 @@ static const struct kpctl_param {
 	{ "numa_balancing", P_ENUM, 0, 0, numab_words, "auto, keep" },
 	{ "lru_gen", P_ENUM, 0, 0, lrugen_words, "keep, enable" },
 	{ "hintfault_period_max_ms", P_UINT, 0, 600000, NULL, "0 or 1000..600000" },
+	{ "hint_latency_ms", P_UINT, 1, 60000, NULL, "1..60000" },
 	{ "mglru_min_ms", P_UINT, 50, 60000, NULL, "50..60000" },
 	{ "mglru_max_ms", P_UINT, 50, 600000, NULL, "50..600000, not below mglru_min_ms" },
 	{ "inject_fail", P_INJECT, 0, 0, NULL,
@@ -114,7 +115,7 @@ static const struct kpctl_param {
 
 const char *const kpctl_param_names[] = {
 	"slow_nodes", "sources", "mode", "rate_limit_mbps", "batch_pages", "hot_threshold",
-	"window_ms", "min_free_pct", "numa_balancing", "lru_gen", "hintfault_period_max_ms", "mglru_min_ms",
+	"window_ms", "min_free_pct", "numa_balancing", "lru_gen", "hintfault_period_max_ms", "hint_latency_ms", "mglru_min_ms",
 	"mglru_max_ms", "inject_fail", NULL
 };
 
