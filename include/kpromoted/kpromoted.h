@@ -11,9 +11,12 @@ enum kp_mode { KP_MODE_PROMOTE, KP_MODE_OBSERVE };
 enum kp_numab { KP_NUMAB_AUTO, KP_NUMAB_KEEP };
 enum kp_lrugen { KP_LRUGEN_KEEP, KP_LRUGEN_ENABLE };
 
-/* Effective configuration, validated at load; read-only afterwards. */
+/*
+ * Effective configuration, validated at load; read-only afterwards. Each
+ * field is named after its parameter (kpromoted/params.h).
+ */
 struct kp_config {
-	u64 slow_override;		/* slow_nodes=, 0 = kernel tiers */
+	u64 slow_nodes;			/* override mask, 0 = kernel tiers */
 	u32 sources;			/* mask of enum kp_source_id */
 	bool sources_auto;		/* sources=auto: skip what's absent */
 	u32 mode;			/* enum kp_mode */

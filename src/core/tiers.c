@@ -34,11 +34,11 @@ int kp_tiers_detect(void)
 		nodes[nid].toptier = !nodes[nid].has_memory ||
 				     kp_compat_node_is_toptier(nid);
 	}
-	if (kp_select_tiers(nodes, nr, kp_cfg.slow_override, &kp_tiers, &why)) {
+	if (kp_select_tiers(nodes, nr, kp_cfg.slow_nodes, &kp_tiers, &why)) {
 		char list[128];
 
-		if (kp_cfg.slow_override) {
-			kp_format_nodelist(kp_cfg.slow_override, list, sizeof(list));
+		if (kp_cfg.slow_nodes) {
+			kp_format_nodelist(kp_cfg.slow_nodes, list, sizeof(list));
 			pr_err("invalid slow_nodes=%s: %s (accepted: online memory nodes, leaving one fast)\n",
 			       list, why);
 			err = -EINVAL;

@@ -8,6 +8,7 @@
 
 #include "kpctl.h"
 #include "kpromoted/policy.h"
+#include "kpromoted/params.h"
 
 /* ---- `name value` text ---- */
 
@@ -72,71 +73,25 @@ int kpctl_kv_u64(const struct kpctl_kvset *set, const char *name, uint64_t *out)
 
 /* ---- parameters ---- */
 
-enum kpctl_ptype { P_UINT, P_ENUM, P_NODES, P_SOURCES, P_INJECT };
-
-static const char *const mode_words[] = { "promote", "observe", NULL };
-static const char *const numab_words[] = { "auto", "keep", NULL };
-static const char *const lrugen_words[] = { "keep", "enable", NULL };
-static const char *const inject_words[] = {
-	"none", "tiers", "symbols", "hooks", "debugfs", "sources", NULL
-};
-
 /*
- * Names, ranges and the "accepted" texts of docs/interfaces.md; the value
- * syntax is checked by the module's own parsers. tests/ checks this table
- * against src/core/params.c so the two cannot drift apart unnoticed.
+ * The parameters, their syntax and ranges come from the module's own table
+ * (include/kpromoted/params.h) and are checked by the module's own parsers.
  */
-static const struct kpctl_param {
-	const char *name;
-	enum kpctl_ptype type;
-	uint32_t min, max;
-	const char *const *words;
-	const char *accepted;
-} params[] = {
-	{ "slow_nodes", P_NODES, 0, 0, NULL,
-	  "empty, or online memory node ids like 1 or 1,3-4, below 64, leaving one fast" },
-	{ "sources", P_SOURCES, 0, 0, NULL, "auto, none, or a comma list of hintfault,mglru,ibs,pebs" },
-	{ "mode", P_ENUM, 0, 0, mode_words, "promote, observe" },
-	{ "rate_limit_mbps", P_UINT, 1, 100000, NULL, "1..100000" },
-	{ "batch_pages", P_UINT, 1, 1024, NULL, "1..1024" },
-	{ "hot_threshold", P_UINT, 1, 15, NULL, "1..15" },
-	{ "window_ms", P_UINT, 10, 60000, NULL, "10..60000" },
-	{ "min_free_pct", P_UINT, 0, 50, NULL, "0..50" },
-	{ "numa_balancing", P_ENUM, 0, 0, numab_words, "auto, keep" },
-	{ "lru_gen", P_ENUM, 0, 0, lrugen_words, "keep, enable" },
-	{ "hintfault_period_max_ms", P_UINT, 0, 600000, NULL, "0 or 1000..600000" },
-	{ "hint_latency_ms", P_UINT, 1, 60000, NULL, "1..60000" },
-	{ "mglru_min_ms", P_UINT, 50, 60000, NULL, "50..60000" },
-	{ "mglru_max_ms", P_UINT, 50, 600000, NULL, "50..600000, not below mglru_min_ms" },
-	{ "inject_fail", P_INJECT, 0, 0, NULL,
-	  "none, tiers, symbols, hooks, debugfs, sources, symbol:<name>" },
-};
-#define NR_PARAMS (sizeof(params) / sizeof(params[0]))
-
 const char *const kpctl_param_names[] = {
-	"slow_nodes", "sources", "mode", "rate_limit_mbps", "batch_pages", "hot_threshold",
-	"window_ms", "min_free_pct", "numa_balancing", "lru_gen", "hintfault_period_max_ms", "hint_latency_ms", "mglru_min_ms",
-	"mglru_max_ms", "inject_fail", NULL
+#define KPCTL_NAME(name, ...) #name,
+	KP_PARAMS(KPCTL_NAME)
+#undef KPCTL_NAME
+	NULL
 };
 
 /* The module keeps at most 63 characters of a value. */
 #define KPCTL_RAW_MAX 63
 
-static const struct kpctl_param *param_find(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < NR_PARAMS; i++)
-		if (strlen(params[i].name) == len && !strncmp(params[i].name, name, len))
-			return &params[i];
-	return NULL;
-}
-
 const char *kpctl_param_accepted(const char *name)
 {
-	const struct kpctl_param *p = param_find(name, strlen(name));
+	int id = kp_param_index(name, strlen(name));
 
-	return p ? p->accepted : NULL;
+	return id < 0 ? NULL : kp_param_specs[id].accepted;
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -161,55 +116,37 @@ static void printable(const char *s, char *buf, size_t len)
 	buf[i] = '\0';
 }
 
-static int check_value(const struct kpctl_param *p, const char *v, uint32_t *num,
-		       uint64_t *nodes, const char **why)
-{
-	uint32_t mask, idx;
-	bool is_auto;
-
-	switch (p->type) {
-	case P_UINT:
-		return kp_parse_uint(v, p->min, p->max, num, why);
-	case P_ENUM:
-		return kp_parse_enum(v, p->words, &idx, why);
-	case P_NODES:
-		return kp_parse_nodelist(v, nodes, why);
-	case P_SOURCES:
-		return kp_parse_sources(v, &mask, &is_auto, why);
-	case P_INJECT:
-		if (!strncmp(v, "symbol:", 7) && v[7] && strlen(v) < 32)
-			return 0;
-		return kp_parse_enum(v, inject_words, &idx, why);
-	}
-	*why = "internal error";
-	return -1;
-}
-
 int kpctl_params_check(int argc, char *const *argv, const struct kpctl_nodes *nodes,
 		       char *err, size_t errlen)
 {
-	bool seen[NR_PARAMS] = { false };
-	uint32_t min_ms = 400, max_ms = 5000;
-	uint64_t slow = 0;
+	struct kp_param_value vals[KP_NR_PARAMS];
+	bool seen[KP_NR_PARAMS] = { false };
+	enum kp_param_id bad, other;
 	const char *why = NULL;
 	char shown[80];
-	int i;
+	int i, id;
 
+	/* What the module will see: the defaults, then what was given. */
+	memset(vals, 0, sizeof(vals));
+	for (id = 0; id < KP_NR_PARAMS; id++)
+		if (kp_param_parse(id, kp_param_specs[id].def, &vals[id], &why))
+			return fail(err, errlen, "internal error: default of %s: %s",
+				    kp_param_specs[id].name, why);
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i], *eq = strchr(arg, '='), *v;
-		const struct kpctl_param *p;
-		uint32_t num = 0;
+		const struct kp_param_spec *p;
 
 		printable(arg, shown, sizeof(shown));
 		if (!eq || eq == arg)
 			return fail(err, errlen, "bad parameter '%s': expected name=value", shown);
-		p = param_find(arg, (size_t)(eq - arg));
-		if (!p)
+		id = kp_param_index(arg, (size_t)(eq - arg));
+		if (id < 0)
 			return fail(err, errlen, "unknown parameter '%.*s' (known: see kpromotedctl --help)",
 				    (int)(eq - arg) < 40 ? (int)(eq - arg) : 40, shown);
-		if (seen[p - params])
+		p = &kp_param_specs[id];
+		if (seen[id])
 			return fail(err, errlen, "parameter %s given twice", p->name);
-		seen[p - params] = true;
+		seen[id] = true;
 		v = eq + 1;
 		printable(v, shown, sizeof(shown));
 		if (strlen(v) > KPCTL_RAW_MAX)
@@ -219,18 +156,16 @@ int kpctl_params_check(int argc, char *const *argv, const struct kpctl_nodes *no
 		if (strpbrk(v, " \t\n\"'"))
 			return fail(err, errlen, "invalid %s=%s: spaces and quotes are not allowed (accepted: %s)",
 				    p->name, shown, p->accepted);
-		if (check_value(p, v, &num, &slow, &why))
+		if (kp_param_parse(id, v, &vals[id], &why))
 			return fail(err, errlen, "invalid %s=%s: %s (accepted: %s)", p->name, shown,
 				    why, p->accepted);
-		if (!strcmp(p->name, "mglru_min_ms"))
-			min_ms = num;
-		else if (!strcmp(p->name, "mglru_max_ms"))
-			max_ms = num;
 	}
-	if (max_ms < min_ms)
-		return fail(err, errlen, "invalid mglru_max_ms=%u: below mglru_min_ms=%u (accepted: 50..600000, not below mglru_min_ms)",
-			    max_ms, min_ms);
-	if (slow && nodes && nodes->known) {
+	if (kp_params_check_pairs(vals, &bad, &other, &why))
+		return fail(err, errlen, "invalid %s=%u: %s %s=%u (accepted: %s)",
+			    kp_param_specs[bad].name, vals[bad].num, why,
+			    kp_param_specs[other].name, vals[other].num, kp_param_specs[bad].accepted);
+	if (vals[KP_PARAM_slow_nodes].nodes && nodes && nodes->known) {
+		u64 slow = vals[KP_PARAM_slow_nodes].nodes;
 		struct kp_node_info info[KP_MAX_NODES];
 		struct kp_tiers tiers;
 		char list[128];
@@ -245,7 +180,7 @@ int kpctl_params_check(int argc, char *const *argv, const struct kpctl_nodes *no
 		kp_format_nodelist(slow, list, sizeof(list));
 		if (kp_select_tiers(info, KP_MAX_NODES, slow, &tiers, &why))
 			return fail(err, errlen, "invalid slow_nodes=%s: %s (accepted: %s)", list, why,
-				    param_find("slow_nodes", 10)->accepted);
+				    kp_param_specs[KP_PARAM_slow_nodes].accepted);
 	}
 	return 0;
 }
