@@ -15,6 +15,8 @@ u64 kp_table_bytes(void);
 
 /* promote.c: the sweep that picks candidates and the per-node workers. */
 int kp_promote_init(void);
+/* The hint-fault latency bound in force (hint_latency_ms, lowered under table pressure). */
+u32 kp_hint_latency_limit(void);
 void kp_promote_exit(void);
 struct seq_file;
 void kp_promote_show(struct seq_file *m);

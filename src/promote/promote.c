@@ -52,6 +52,36 @@ static u32 kp_thr_eff;
 static u64 kp_adapt_bytes;
 static u32 kp_adapt_sweeps;
 
+/*
+ * Admission under table pressure: when records are being dropped (more
+ * pages sighted than the table holds), hint faults must come ever sooner
+ * after their scan to count, so the table fills with the pages in use
+ * right when they were scanned, the hottest; with no drops the bound
+ * relaxes back to hint_latency_ms.
+ */
+static u32 kp_lat_eff;
+static u64 kp_adm_records, kp_adm_dropped;
+
+u32 kp_hint_latency_limit(void)
+{
+	return READ_ONCE(kp_lat_eff);
+}
+
+static void kp_adapt_admission(void)
+{
+	u64 records = kp_stat_read(KP_STAT_records), dropped = kp_stat_read(KP_STAT_records_dropped);
+	u64 dr = records - kp_adm_records, dd = dropped - kp_adm_dropped;
+	u32 lat = kp_lat_eff;
+
+	kp_adm_records = records;
+	kp_adm_dropped = dropped;
+	if (dd * 100 > dr)
+		lat = max(1u, lat - lat / 4);
+	else if (!dd)
+		lat = min(kp_cfg.hint_latency_ms, lat + lat / 16 + 1);
+	WRITE_ONCE(kp_lat_eff, lat);
+}
+
 /* Token bucket in bytes, shared by all workers. */
 static DEFINE_SPINLOCK(kp_rate_lock);
 static s64 kp_rate_tokens;
@@ -214,6 +244,7 @@ static void kp_sweep(struct work_struct *work)
 		}
 	}
 	kp_adapt_threshold(cand_bytes);
+	kp_adapt_admission();
 	if (time_after_eq(jiffies, kp_decay_next)) {
 		WRITE_ONCE(kp_regions_warm, kp_regions_decay(&kp_regions));
 		kp_decay_next = jiffies + msecs_to_jiffies(kp_cfg.window_ms);
@@ -358,6 +389,9 @@ int kp_promote_init(void)
 	kp_decay_next = jiffies;
 	kp_sweep_cursor = 0;
 	kp_thr_eff = kp_cfg.hot_threshold;
+	kp_lat_eff = kp_cfg.hint_latency_ms;
+	kp_adm_records = 0;
+	kp_adm_dropped = 0;
 	kp_adapt_bytes = 0;
 	kp_adapt_sweeps = 0;
 	kp_rate_tokens = 0;
@@ -431,6 +465,7 @@ void kp_promote_show(struct seq_file *m)
 	seq_printf(m, "table_entries %u\n", nr_slots);
 	seq_printf(m, "table_used %u\n", used);
 	seq_printf(m, "hot_threshold_effective %u\n", READ_ONCE(kp_thr_eff));
+	seq_printf(m, "hint_latency_effective_ms %u\n", READ_ONCE(kp_lat_eff));
 	seq_printf(m, "sweep_interval_ms %u\n", jiffies_to_msecs(kp_sweep_jiffies));
 	seq_printf(m, "mglru_interval_ms %u\n", kp_mglru_interval_ms());
 }

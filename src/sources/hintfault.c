@@ -15,6 +15,7 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/hooks.h"
+#include "kpromoted/promote.h"
 #include "kpromoted/sources.h"
 #include "kpromoted/stats.h"
 
@@ -50,7 +51,7 @@ static bool kp_hintfault_quick(const struct kp_hook_event *ev)
 {
 	if (!kp_scan_age_valid || ev->scan_age_ms < 0)
 		return true;
-	if (ev->scan_age_ms <= kp_cfg.hint_latency_ms)
+	if (ev->scan_age_ms <= kp_hint_latency_limit())
 		return true;
 	kp_stat_inc(KP_STAT_records_late);
 	return false;
