@@ -12,6 +12,7 @@ REL=${1:-}
 kp_check_release "$REL"
 kp_load_release_env "$REL"
 OUT=$KP_CACHE/out/$REL/tests
+kp_lock_release "$REL"
 # KP_VM_TESTS: directory with the suite's Makefile; "none" forces the placeholder.
 VM_TESTS=${KP_VM_TESTS:-$KP_ROOT/tests/vm}
 rm -rf "$OUT"

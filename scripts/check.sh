@@ -38,6 +38,17 @@ add_row() {
 echo "== check: host packages"
 bash "$KP_SCRIPTS/host-deps.sh"
 
+# Downloads dominate a cold run and are network-bound: prepare every release at once,
+# while the unit tests run, and before any guest boots (a guest starved of CPU by a
+# debootstrap could report false stalls). vm-check repeats release.sh cheaply and is
+# where a failure here gets reported.
+echo "== check: preparing releases: ${releases[*]}"
+prep_pids=()
+for rel in "${releases[@]}"; do
+	bash "$KP_SCRIPTS/release.sh" "$rel" >"$LOGDIR/prepare-$rel.log" 2>&1 &
+	prep_pids+=($!)
+done
+
 echo "== check: unit tests"
 t=$SECONDS
 unit_log=$LOGDIR/check-unit.log
@@ -58,15 +69,26 @@ else
 	rows+=("$(printf '%-10s %-24s %6s %6s %7s  %-4s %8s' unit - - - - NONE -)")
 fi
 
+for i in "${!releases[@]}"; do
+	if wait "${prep_pids[$i]}"; then
+		tail -n 1 "$LOGDIR/prepare-${releases[$i]}.log"
+	else
+		echo "check: preparing ${releases[$i]} failed (vm-check will retry):"
+		tail -n 5 "$LOGDIR/prepare-${releases[$i]}.log" | sed 's/^/  /'
+	fi
+done
+
 for rel in "${releases[@]}"; do
 	echo "== check: vm-check $rel"
 	t=$SECONDS
-	# A stale result from an earlier run must not be counted if this one dies early.
-	rm -f "$LOGDIR/$rel-latest.tap.log"
+	# vm-run names this run's logs here (not the -latest links, which a concurrent run of
+	# the same release may move); if vm-check dies before booting it stays empty.
+	result=$LOGDIR/check-$rel.result
+	: >"$result"
 	rc=0
-	bash "$KP_SCRIPTS/vm-check.sh" "$rel" 2>&1 | tee "$LOGDIR/check-$rel.log" || rc=$?
+	KP_RESULT_FILE=$result bash "$KP_SCRIPTS/vm-check.sh" "$rel" 2>&1 | tee "$LOGDIR/check-$rel.log" || rc=$?
 	kernel=$(sed -n "s/^KP_KVER=//p" "$KP_CACHE/release/$rel.env" 2>/dev/null | tr -d "'" || true)
-	add_row "$rel" "${kernel:-?}" "$rc" "$LOGDIR/$rel-latest.tap.log" $((SECONDS - t))
+	add_row "$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^tap=//p' "$result")" $((SECONDS - t))
 done
 
 echo

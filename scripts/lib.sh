@@ -23,10 +23,12 @@ kp_check_release() {
 	esac
 }
 
-# Serialise everything that changes a release's chroot (apt, builds) across concurrent runs.
-# The lock lives beside the chroot so it also guards the chroot's creation; it is released
-# when the calling process exits.
+# Serialise everything that changes a release's chroot and outputs (apt, module build,
+# initramfs) across concurrent runs. The lock lives beside the chroot so it also guards
+# the chroot's creation; it is released when the holding process exits. vm-check holds it
+# for its whole pipeline (so a run tests its own build) and tells its children so.
 kp_lock_release() {
+	[[ ${KP_LOCKED_RELEASE:-} == "$1" ]] && return 0
 	local lock=$KP_CACHE/chroot/$1.lock
 	mkdir -p "$KP_CACHE/chroot"
 	exec {KP_LOCK_FD}>"$lock"

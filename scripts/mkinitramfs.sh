@@ -23,6 +23,7 @@ MODROOT=lib/modules/$KP_KVER
 
 [[ -f $KO ]] || kp_die "$KO missing: run scripts/build-module.sh $REL"
 [[ -x $TESTS/run.sh ]] || bash "$KP_SCRIPTS/build-tests.sh" "$REL"
+kp_lock_release "$REL" # after build-tests, which takes the same lock
 
 rm -rf --one-file-system "$STAGE"
 mkdir -p "$STAGE"

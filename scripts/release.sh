@@ -6,12 +6,12 @@
 #     image extracted to $KP_CACHE/kernel/<abi>/ for QEMU;
 #   - $KP_CACHE/release/RELEASE.env describing the result (KP_KVER, KP_VMLINUZ, ...).
 # Usage: scripts/release.sh RELEASE     or: source scripts/release.sh RELEASE
-# Env: KP_MIRROR, KP_SECURITY_MIRROR (Debian mirrors), KP_APT_REFRESH=1 (force apt-get
-#      update; otherwise at most once a day), KP_CACHE.
+# Env: KP_MIRROR, KP_SECURITY_MIRROR (Debian mirrors; default: the host apt's),
+#      KP_APT_REFRESH=1 (force apt-get update; otherwise at most once a day), KP_CACHE.
 
 if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
 	# Sourced: do the work in a child (strict mode and the lock stay there), import the env.
-	# shellcheck source=scripts/lib.sh
+	# shellcheck source=lib.sh
 	source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 	bash "$KP_SCRIPTS/release.sh" "${1:-}" || return
 	set -a
@@ -22,13 +22,26 @@ if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
 fi
 
 set -euo pipefail
-# shellcheck source=scripts/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 REL=${1:-}
 kp_check_release "$REL"
-MIRROR=${KP_MIRROR:-http://deb.debian.org/debian}
-SECURITY_MIRROR=${KP_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# The Debian mirrors the host's own apt uses, unless told otherwise.
+host_mirror() {
+	{
+		grep -hsE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources |
+			sed -E 's/^[[:space:]]*URIs:[[:space:]]*//' | tr ' ' '\n'
+		grep -hsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+			sed -E 's/\[[^]]*\]//' | awk '{print $2}'
+	} | grep -E "$1" | head -n 1 || true
+}
+MIRROR=${KP_MIRROR:-$(host_mirror '/debian/?$')}
+SECURITY_MIRROR=${KP_SECURITY_MIRROR:-$(host_mirror '/debian-security/?$')}
+[[ -n $MIRROR ]] || kp_die "no Debian mirror in the host's apt sources: set KP_MIRROR"
+if [[ -z $SECURITY_MIRROR && $REL != sid ]]; then
+	kp_die "no debian-security mirror in the host's apt sources: set KP_SECURITY_MIRROR"
+fi
 CHROOT=$KP_CACHE/chroot/$REL
 LOG=$KP_CACHE/logs/release-$REL.log
 mkdir -p "$KP_CACHE/logs" "$KP_CACHE/kernel" "$KP_CACHE/release"
@@ -74,7 +87,7 @@ bootstrap_chroot() {
 	local t0=$SECONDS
 	# The compiler comes with dkms (gcc) and, for the exact version the kernel was built
 	# with, with the headers package below.
-	quiet debootstrap --variant=minbase --include=make,libc6-dev,kmod,dkms,ca-certificates \
+	quiet debootstrap --variant=minbase --include=make,libc6-dev,kmod,dkms \
 		"$REL" "$tmp" "$MIRROR"
 	touch "$tmp/.kp-bootstrapped"
 	mv "$tmp" "$CHROOT"
@@ -280,6 +293,11 @@ main() {
 	meta=$(depends_of linux-image-amd64 | grep -m1 '^linux-image-' || true)
 	[[ -n $meta ]] || kp_die "cannot resolve linux-image-amd64 in $REL"
 	ABI=${meta#linux-image-}
+	# apt picks the newest across the suites (a stable kernel usually lives in -security).
+	local ver
+	ver=$(cand_version "$meta")
+	say "linux-image-amd64 -> $meta $ver from $(in_chroot apt-cache policy "$meta" |
+		awk -v v="$ver" '$1 == v || ($1 == "***" && $2 == v) {getline; print $2, $3; exit}')"
 	fetch_image
 	find_vmlinuz
 	install_headers

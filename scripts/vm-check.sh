@@ -12,6 +12,26 @@ REL=${1:-}
 kp_check_release "$REL"
 shift
 t0=$SECONDS
+# Hold the release from the chroot update to the initramfs: another run's build must not
+# slip in between our build and our boot. The steps see KP_LOCKED_RELEASE and do not lock
+# again. The guest then boots from this run's own link to the initramfs, unlocked.
+kp_lock_release "$REL"
+export KP_LOCKED_RELEASE=$REL
+run_initrd=$KP_CACHE/out/$REL/initramfs.run-$$.cpio.gz
+own_result=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	rm -f "$run_initrd"
+	[[ -z $own_result ]] || rm -f "$own_result"
+}
+trap cleanup EXIT
+# Where vm-run names this run's logs (check.sh passes its own file down).
+if [[ -z ${KP_RESULT_FILE:-} ]]; then
+	KP_RESULT_FILE=$(mktemp)
+	own_result=$KP_RESULT_FILE
+fi
+export KP_RESULT_FILE
+: >"$KP_RESULT_FILE"
 step() { echo "== vm-check $REL: $*"; }
 
 step "host packages"
@@ -27,13 +47,17 @@ step "guest tests"
 bash "$KP_SCRIPTS/build-tests.sh" "$REL"
 step "initramfs"
 bash "$KP_SCRIPTS/mkinitramfs.sh" "$REL"
+# mkinitramfs replaces the image by rename, so this hard link keeps our version.
+ln -f "$KP_CACHE/out/$REL/initramfs.cpio.gz" "$run_initrd"
+exec {KP_LOCK_FD}>&-
+unset KP_LOCKED_RELEASE
 step "boot"
 rc=0
-bash "$KP_SCRIPTS/vm-run.sh" "$REL" "$@" || rc=$?
+KP_INITRD=$run_initrd bash "$KP_SCRIPTS/vm-run.sh" "$REL" "$@" || rc=$?
 
 # shellcheck source=/dev/null
 source "$KP_CACHE/release/$REL.env"
-read -r pass fail skip < <(kp_tap_count "$KP_CACHE/logs/$REL-latest.tap.log")
+read -r pass fail skip < <(kp_tap_count "$(sed -n 's/^tap=//p' "$KP_RESULT_FILE")")
 verdict=PASS
 [[ $rc -eq 0 ]] || verdict=FAIL
 echo "== vm-check $REL: $verdict (kernel $KP_KVER, gcc $KP_GCC; $pass passed, $fail failed, $skip skipped) in $(kp_fmt_secs $((SECONDS - t0)))"

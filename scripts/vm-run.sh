@@ -8,7 +8,8 @@
 # Usage: scripts/vm-run.sh RELEASE [extra kernel cmdline ...]
 # Env: KP_RUN=/path/in/guest (script to run, default /tests/run.sh), KP_TIMEOUT (600 s),
 #      KP_VERBOSE=1 (stream the whole console), KP_ACCEL=tcg|kvm|auto (tcg), KP_NODE0_MB,
-#      KP_NODE1_MB, KP_SMP (2), KP_INITRD (another initramfs), KP_QEMU_ARGS (appended).
+#      KP_NODE1_MB, KP_SMP (2), KP_INITRD (another initramfs), KP_QEMU_ARGS (appended),
+#      KP_RESULT_FILE (vm-run writes tap=<path> and console=<path> there).
 # Logs: $KP_CACHE/logs/RELEASE-<timestamp>.{console,tap}.log, RELEASE-latest.* links.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -33,8 +34,13 @@ CONSOLE=$LOGDIR/$REL-$stamp.console.log
 TAP=$LOGDIR/$REL-$stamp.tap.log
 : >"$CONSOLE"
 : >"$TAP"
+# -latest links are for people; callers (vm-check, check) get this run's own paths through
+# KP_RESULT_FILE, since a concurrent run of the same release moves the links.
 ln -sfn "${CONSOLE##*/}" "$LOGDIR/$REL-latest.console.log"
 ln -sfn "${TAP##*/}" "$LOGDIR/$REL-latest.tap.log"
+if [[ -n ${KP_RESULT_FILE:-} ]]; then
+	printf 'tap=%s\nconsole=%s\n' "$TAP" "$CONSOLE" >"$KP_RESULT_FILE"
+fi
 
 # Does KVM really run this guest? (/dev/kvm exists on this kind of machine, yet guests die
 # with an emulation failure or an MSR assertion.) Boot it once with /bin/true, bounded by a
@@ -102,6 +108,8 @@ t0=$SECONDS
 # A hung guest is a failure: TERM at the timeout, KILL 10 s later.
 timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOGDIR/$REL-$stamp.qemu.log" 2>&1 &
 qpid=$!
+# Interrupted: take the guest down with us (timeout passes TERM on to QEMU).
+trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM
 # Stream the guest's test output (and, verbose, the console) while it runs.
 tails=()
 # Line-buffered (sed -u) so the two streams interleave by whole lines.
