@@ -96,10 +96,11 @@ static bool kp_rate_take(u64 bytes)
 {
 	u64 now = ktime_get_ns(), rate = kp_rate_bytes_per_s();
 	/*
-	 * Workers run once per sweep: the bucket holds two sweeps' worth so
-	 * the time between them is not lost, and never less than a huge page.
+	 * Workers run once per sweep, later when the machine is busy: the
+	 * bucket holds four sweeps' worth so a late run does not lose the
+	 * time between, and never less than a huge page.
 	 */
-	s64 cap = max_t(s64, div64_u64(rate * 2 * jiffies_to_msecs(kp_sweep_jiffies), MSEC_PER_SEC),
+	s64 cap = max_t(s64, div64_u64(rate * 4 * jiffies_to_msecs(kp_sweep_jiffies), MSEC_PER_SEC),
 			(s64)HPAGE_PMD_SIZE);
 	bool ok;
 
@@ -113,6 +114,14 @@ static bool kp_rate_take(u64 bytes)
 		kp_rate_tokens -= bytes;
 	spin_unlock(&kp_rate_lock);
 	return ok;
+}
+
+/* Gives back what a page that then failed to isolate had taken. */
+static void kp_rate_refund(u64 bytes)
+{
+	spin_lock(&kp_rate_lock);
+	kp_rate_tokens += bytes;
+	spin_unlock(&kp_rate_lock);
 }
 
 /* The fast node that should receive a page: nearest to whoever accessed it. */
@@ -366,6 +375,7 @@ static void kp_node_work(struct work_struct *work)
 		}
 		if (!kp_compat_isolate_lru(folio)) {
 			kp_stat_inc(KP_STAT_failed_isolate);
+			kp_rate_refund((u64)nr << PAGE_SHIFT);
 			folio_put(folio);
 			continue;
 		}
