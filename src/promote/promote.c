@@ -410,6 +410,8 @@ int kp_promote_init(void)
 	kp_wq = alloc_workqueue("kpromoted", WQ_UNBOUND | WQ_FREEZABLE, 0);
 	if (!kp_wq)
 		return -ENOMEM;
+	/* Before any failure below: kp_promote_exit() cancels it. */
+	INIT_DELAYED_WORK(&kp_sweep_work, kp_sweep);
 	for (nid = 0; nid < KP_MAX_NODES; nid++) {
 		struct kp_node_worker *w;
 
@@ -423,7 +425,6 @@ int kp_promote_init(void)
 		INIT_WORK(&w->work, kp_node_work);
 		kp_workers[nid] = w;
 	}
-	INIT_DELAYED_WORK(&kp_sweep_work, kp_sweep);
 	queue_delayed_work(kp_wq, &kp_sweep_work, kp_sweep_jiffies);
 	return 0;
 nomem:
