@@ -84,5 +84,7 @@ unsigned int kp_mglru_interval_ms(void);
  */
 void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
 		      unsigned int period_ms);
+/* The page was seen not in use: its earlier sightings no longer count. */
+void kp_record_idle(unsigned long pfn);
 
 #endif

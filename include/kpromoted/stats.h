@@ -35,7 +35,8 @@
 	X(failed_migrate)					\
 	X(mglru_scans)		/* aging passes of the scan thread */	\
 	X(mglru_lruvecs_aged)					\
-	X(mglru_scan_cpu_ns)	/* CPU time of those passes */
+	X(mglru_scan_cpu_ns)	/* CPU time of those passes */	\
+	X(records_forgotten)	/* sightings erased by a late fault */
 
 enum kp_stat {
 #define KP_STAT_ENUM(name) KP_STAT_##name,

@@ -133,6 +133,11 @@ u32 kp_table_window(struct kp_table *t, u32 period_ms);
 u32 kp_table_bucket(const struct kp_table *t, u64 pfn);
 /* Entries that fit the memory budget for this many slow pages. */
 u32 kp_table_buckets_for(u64 slow_pages);
+/*
+ * Forgets pfn's sightings (evidence that it was not in use); true if it had
+ * an entry. Lock-free, O(KP_TBL_WAYS).
+ */
+bool kp_table_forget(struct kp_table *t, u64 pfn);
 /* Removes the entry if it still holds exactly v; true if removed. */
 bool kp_table_take(struct kp_table *t, u32 slot, u64 v);
 

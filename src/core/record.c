@@ -51,6 +51,14 @@ void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id sr
 	}
 }
 
+void kp_record_idle(unsigned long pfn)
+{
+	if (unlikely(!READ_ONCE(kp_tbl_ready)))
+		return;
+	if (kp_table_forget(&kp_tbl, pfn))
+		kp_stat_inc(KP_STAT_records_forgotten);
+}
+
 u64 kp_table_bytes(void)
 {
 	return (u64)kp_tbl.nr_buckets * KP_TBL_WAYS * sizeof(u64);

@@ -129,6 +129,21 @@ bool kp_table_take(struct kp_table *t, u32 slot, u64 v)
 	return kp_cas(&t->slots[slot], v, 0);
 }
 
+bool kp_table_forget(struct kp_table *t, u64 pfn)
+{
+	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];
+	int i;
+
+	for (i = 0; i < KP_TBL_WAYS; i++) {
+		u64 v = kp_load(&b[i]);
+
+		/* A concurrent sighting wins: the page was seen in use again. */
+		if (v && kp_entry_pfn(v) == pfn)
+			return kp_cas(&b[i], v, 0);
+	}
+	return false;
+}
+
 u32 kp_table_window(struct kp_table *t, u32 period_ms)
 {
 	u32 w = (u32)(((u64)period_ms * 2) >> KP_TICK_SHIFT_MS);

@@ -213,7 +213,12 @@ static u32 kp_sweep_cursor;
 static void kp_sweep(struct work_struct *work)
 {
 	u32 now = kp_now_ticks(), nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
-	u32 stale = min_t(u32, 2 * READ_ONCE(kp_tbl.max_window_ticks), KP_TS_MASK - 64);
+	/*
+	 * Stale after two windows, and always early enough that the next
+	 * visit (one window_ms later) comes before the timestamp wraps.
+	 */
+	u32 stale = min_t(u32, 2 * READ_ONCE(kp_tbl.max_window_ticks),
+			  KP_TS_MASK - 64 - (kp_cfg.window_ms >> KP_TICK_SHIFT_MS));
 	u32 chunk = min(nr_slots, max(nr_slots / 4, 65536u)), n, slot;
 	u64 cand_bytes = 0;
 	int nid;

@@ -43,18 +43,32 @@ static unsigned int kp_revisit_ms(struct task_struct *p)
 static bool kp_scan_age_valid;
 
 /*
- * A fault long after the scan says the page was not in use when scanned:
- * in tiering mode only a quick fault counts as a sighting. Without the
- * stamp (6.1 with slow_nodes=, tiering mode off) every fault counts.
+ * With the stamp, every fault is a verdict on the scan before it: quick
+ * means the page was in use when scanned, late means it sat idle for a
+ * while. A page that stays in use faults quickly after each of its scans
+ * however far apart its task's scans are (a slowed-down scanner, a large
+ * address space, skipped VMAs), so consecutive quick sightings count
+ * within the longest window, and a late fault erases what came before:
+ * the count is of consecutive scans that found the page in use.
  */
-static bool kp_hintfault_quick(const struct kp_hook_event *ev)
+#define KP_STAMPED_PERIOD_MS 30000
+
+static void kp_hintfault_record(const struct kp_hook_event *ev)
 {
-	if (!kp_scan_age_valid || ev->scan_age_ms < 0)
-		return true;
-	if (ev->scan_age_ms <= kp_hint_latency_limit())
-		return true;
-	kp_stat_inc(KP_STAT_records_late);
-	return false;
+	unsigned int period_ms;
+
+	if (kp_scan_age_valid && ev->scan_age_ms >= 0) {
+		if (ev->scan_age_ms > kp_hint_latency_limit()) {
+			kp_stat_inc(KP_STAT_records_late);
+			kp_record_idle(ev->pfn);
+			return;
+		}
+		period_ms = KP_STAMPED_PERIOD_MS;
+	} else {
+		/* No stamp (6.1 with slow_nodes=): every fault counts, revisit-timed. */
+		period_ms = kp_revisit_ms(current);
+	}
+	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT, period_ms);
 }
 
 static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)
@@ -66,9 +80,8 @@ static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event 
 	 * not migrated by the kernel either: kpromoted owns slow-tier
 	 * promotion, and excluded means not promoted.
 	 */
-	if (kp_hintfault_quick(ev) && kp_filter_allows_task(current))
-		kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT,
-				 kp_revisit_ms(current));
+	if (kp_filter_allows_task(current))
+		kp_hintfault_record(ev);
 	if (kp_cfg.mode != KP_MODE_PROMOTE)
 		return false;
 	kp_stat_inc(KP_STAT_hintfault_suppressed);

@@ -93,6 +93,22 @@ static void test_full(void)
 	free(t.slots);
 }
 
+static void test_forget(void)
+{
+	struct kp_table t = make_table(64);
+
+	rec(&t, 5, 0, 0, 0);
+	rec(&t, 5, 1, 0, 0);
+	rec(&t, 6, 1, 0, 0);
+	CHECK(find(&t, 5).count == 2, "two sightings before the idle verdict");
+	CHECK(kp_table_forget(&t, 5), "forget finds the entry");
+	CHECK(find(&t, 5).pfn == 0 && find(&t, 6).count == 1, "only that page's sightings are gone");
+	CHECK(!kp_table_forget(&t, 5) && !kp_table_forget(&t, 77), "nothing to forget: false");
+	rec(&t, 5, 2, 0, 0);
+	CHECK(find(&t, 5).count == 1, "the next sighting starts the count again");
+	free(t.slots);
+}
+
 static void test_period_window(void)
 {
 	struct kp_table t = make_table(64);
@@ -201,6 +217,7 @@ int main(void)
 	test_full();
 	test_budget();
 	test_period_window();
+	test_forget();
 	test_regions();
 	test_concurrency();
 	return tap_done("table");
