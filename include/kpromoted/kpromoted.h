@@ -43,6 +43,8 @@ struct seq_file;
 void kp_params_show(struct seq_file *m);
 /* Testing aid: true when inject_fail= names this load step. */
 bool kp_inject(const char *step);
+/* inject_fail=<kind><name>, e.g. symbol:migrate_pages or hook:mglru. */
+bool kp_inject_named(const char *kind, const char *name);
 
 /* tiers.c */
 extern struct kp_tiers kp_tiers;
@@ -53,6 +55,7 @@ void kp_tiers_show(struct seq_file *m);
 /* settings.c: sysctl/sysfs values changed while loaded, restored after. */
 int kp_setting_set(const char *path, const char *value);
 void kp_settings_restore(void);
+void kp_setting_revert(const char *path);
 int kp_setting_read(const char *path, char *buf, size_t len);
 
 /* debugfs.c */

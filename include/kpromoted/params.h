@@ -56,8 +56,8 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	  "50..600000, not below mglru_min_ms",				\
 	  "Longest interval between MGLRU aging passes in ms, 50..600000, not below mglru_min_ms (default 5000)") \
 	X(inject_fail, KP_P_INJECT, "string", 0, 0, kp_inject_words, "none", \
-	  "none, tiers, symbols, hooks, debugfs, sources, symbol:<name>", \
-	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, symbol:<name>)")
+	  "none, tiers, symbols, hooks, debugfs, sources, symbol:<name>, hook:<name>", \
+	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, symbol:<name>, hook:<name>)")
 
 enum kp_param_id {
 #define KP_PARAM_ID(name, ...) KP_PARAM_##name,

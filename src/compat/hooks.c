@@ -153,7 +153,7 @@ int kp_hook_arm(struct kp_hook *hook)
 	hook->krp.data_size = sizeof(struct kp_hook_frame);
 	hook->krp.maxactive = max_t(int, 16, 2 * num_possible_cpus());
 	kp_hook_register_slot(hook, true);
-	if (kp_inject("hooks")) {
+	if (kp_inject("hooks") || kp_inject_named("hook:", hook->name)) {
 		err = -EINVAL;
 		hook->reason = "inject_fail=hooks";
 		goto fail;

@@ -67,9 +67,7 @@ static unsigned long kp_find_kallsyms_lookup_name(void)
 /* Testing aid: inject_fail=symbol:<name> makes that symbol look missing. */
 static bool kp_ksym_injected_missing(const char *name)
 {
-	const char *inj = kp_cfg.inject_fail;
-
-	return !strncmp(inj, "symbol:", 7) && !strcmp(inj + 7, name);
+	return kp_inject_named("symbol:", name);
 }
 
 int kp_ksyms_resolve(void)

@@ -177,3 +177,10 @@ bool kp_inject(const char *step)
 {
 	return !strcmp(kp_cfg.inject_fail, step);
 }
+
+bool kp_inject_named(const char *kind, const char *name)
+{
+	size_t n = strlen(kind);
+
+	return !strncmp(kp_cfg.inject_fail, kind, n) && !strcmp(kp_cfg.inject_fail + n, name);
+}

@@ -399,7 +399,8 @@ int kp_param_parse(enum kp_param_id id, const char *s, struct kp_param_value *ou
 	case KP_P_SOURCES:
 		return kp_parse_sources(s, &out->sources, &out->sources_auto, why);
 	case KP_P_INJECT:
-		if (!strncmp(s, "symbol:", 7) && s[7] && strlen(s) < KP_INJECT_LEN) {
+		if (((!strncmp(s, "symbol:", 7) && s[7]) || (!strncmp(s, "hook:", 5) && s[5])) &&
+		    strlen(s) < KP_INJECT_LEN) {
 			memcpy(out->inject, s, strlen(s) + 1);
 			return 0;
 		}

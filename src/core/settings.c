@@ -80,6 +80,27 @@ int kp_setting_set(const char *path, const char *value)
 	return err;
 }
 
+/*
+ * Puts one setting back now (a step that changed it and then failed);
+ * the others stay until unload.
+ */
+void kp_setting_revert(const char *path)
+{
+	int i;
+
+	for (i = 0; i < kp_nr_settings; i++) {
+		if (strcmp(kp_settings[i].path, path))
+			continue;
+		if (kp_setting_write(path, kp_settings[i].old))
+			pr_err("could not restore %s to %s\n", path, kp_settings[i].old);
+		kp_nr_settings--;
+		memmove(&kp_settings[i], &kp_settings[i + 1],
+			(kp_nr_settings - i) * sizeof(kp_settings[0]));
+		kp_settings[kp_nr_settings].path = NULL;
+		return;
+	}
+}
+
 void kp_settings_restore(void)
 {
 	while (kp_nr_settings > 0) {

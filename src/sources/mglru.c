@@ -109,28 +109,36 @@ unsigned int kp_mglru_interval_ms(void)
 
 static int kp_mglru_start(const char **why)
 {
+	bool enabled_here = false;
 	int err;
 
-	if (!kp_lru_gen_on() && kp_setting_set(KP_LRU_GEN_PATH, "y")) {
-		*why = "cannot enable MGLRU";
-		return -EIO;
+	if (!kp_lru_gen_on()) {
+		if (kp_setting_set(KP_LRU_GEN_PATH, "y")) {
+			*why = "cannot enable MGLRU";
+			return -EIO;
+		}
+		enabled_here = true;
 	}
 	err = kp_hook_arm(&kp_mglru_hook);
 	if (err) {
 		*why = kp_mglru_hook.reason;
-		kp_hook_disarm(&kp_mglru_hook);
-		return err;
+		goto undo;
 	}
 	kp_scan_interval_ms = kp_cfg.mglru_min_ms;
 	kp_scan_thread = kthread_run(kp_scan_main, NULL, "kpromoted_scan");
 	if (IS_ERR(kp_scan_thread)) {
 		err = PTR_ERR(kp_scan_thread);
 		kp_scan_thread = NULL;
-		kp_hook_disarm(&kp_mglru_hook);
 		*why = "cannot start the scan thread";
-		return err;
+		goto undo;
 	}
 	return 0;
+undo:
+	/* A source that does not run leaves lru_gen as it found it. */
+	kp_hook_disarm(&kp_mglru_hook);
+	if (enabled_here)
+		kp_setting_revert(KP_LRU_GEN_PATH);
+	return err;
 }
 
 static void kp_mglru_stop(void)

@@ -167,6 +167,9 @@ static void test_param_table(void)
 	CHECK(!kp_param_parse(KP_PARAM_inject_fail, "symbol:migrate_pages", &v, &why) &&
 	      !strcmp(v.inject, "symbol:migrate_pages"), "inject a symbol");
 	CHECK(kp_param_parse(KP_PARAM_inject_fail, "symbol:", &v, &why), "inject needs a symbol name");
+	CHECK(!kp_param_parse(KP_PARAM_inject_fail, "hook:mglru", &v, &why) &&
+	      !strcmp(v.inject, "hook:mglru"), "inject a hook failure");
+	CHECK(kp_param_parse(KP_PARAM_inject_fail, "hook:", &v, &why), "inject needs a hook name");
 	CHECK(!kp_param_parse(KP_PARAM_mode, "observe", &v, &why) && v.num == 1, "enum index");
 	all[KP_PARAM_mglru_min_ms].num = 900;
 	all[KP_PARAM_mglru_max_ms].num = 800;

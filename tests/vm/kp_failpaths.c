@@ -125,4 +125,24 @@ TEST_F_TIMEOUT(optional, missing_optional_symbol_disables_feature, 60)
 	EXPECT_EQ(0, kp_unload());
 }
 
+/* A source that cannot arm its hook leaves the setting it changed as it was. */
+TEST_F_TIMEOUT(optional, failed_source_restores_its_setting, 60)
+{
+	char before[KP_VAL_SIZE], val[KP_VAL_SIZE];
+
+	KP_REQUIRE_ENV();
+	if (kp_read_value(KP_LRU_GEN, before, sizeof(before)))
+		SKIP(return, "no %s in this kernel", KP_LRU_GEN);
+	ASSERT_EQ(0, kp_load("slow_nodes=1 sources=hintfault,mglru lru_gen=enable inject_fail=hook:mglru"));
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "mglru", val, sizeof(val)));
+	EXPECT_TRUE(kp_match("^unavailable: .+", val, 0)) TH_LOG("mglru: %s", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "hintfault", val, sizeof(val)));
+	EXPECT_STREQ("enabled", val);
+	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, val, sizeof(val)));
+	EXPECT_STREQ(before, val) TH_LOG("lru_gen changed while its source is not running");
+	EXPECT_EQ(0, kp_unload());
+	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, val, sizeof(val)));
+	EXPECT_STREQ(before, val);
+}
+
 TEST_HARNESS_MAIN
