@@ -3,7 +3,7 @@
 # One contender per boot; the scenarios of the run one after the other, each with a
 # clean reset (module unloaded, DAMON off, caches dropped, a fresh workload process).
 # Kernel command line: kpb.contender=NAME kpb.scenarios=a,b,.. kpb.secs=N kpb.seed=N
-#   kpb.rep=N kpb.mib=N kpb.hot=N
+#   kpb.rep=N kpb.mib=N kpb.hot=N [kpb.kp=name=value:name=value (more kpromoted parameters)]
 # Contenders: none, kernel (numa_balancing=2), kernel-nb1 (numa_balancing=1), damon,
 #   kp-hint, kp-mglru, kp-both. Scenarios: hot, hot-thp, pressure, shift, uniform,
 #   movepages.
@@ -18,6 +18,7 @@ for w in $(cat /proc/cmdline); do
 	kpb.rep=*) REP=${w#*=} ;;
 	kpb.mib=*) MIB=${w#*=} ;;
 	kpb.hot=*) HOT=${w#*=} ;;
+	kpb.kp=*) KP_MORE=$(echo "${w#*=}" | tr ':' ' ') ;;
 	esac
 done
 BIN=/tests/kp_bench
@@ -31,6 +32,7 @@ for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
 done
 KP_EXTRA=""
 [ $TIERED = 1 ] || KP_EXTRA="slow_nodes=1"
+KP_EXTRA="$KP_EXTRA ${KP_MORE:-}"
 
 w() { [ -e "$2" ] && echo "$1" >"$2" 2>/dev/null; }
 say() { echo "KPB $*"; }

@@ -128,7 +128,11 @@ L.append(f"- workload (tests/vm/kp_bench.c): {meta.get('mib')} MiB faulted in on
          f"{meta.get('hot')} MiB; each iteration reads 4096 random pages, 98.4% of them in the hot set, "
          "1.6% in the cold rest; placement sampled with move_pages(2) every 250 ms")
 L.append("- cells: median over repetitions [min-max]; `never`: not reached within the run")
-L.append("- reproduce: `make bench RELEASE=" + meta.get("release", "trixie") +
+kp_params = meta.get("kp_params", "none")
+if kp_params != "none":
+    L.append("- kpromoted contenders loaded with extra parameters: `" + kp_params.replace(":", " ") + "`")
+L.append("- reproduce: `" + ("BENCH_KP_PARAMS='" + kp_params.replace(":", " ") + "' " if kp_params != "none" else "") +
+         "make bench RELEASE=" + meta.get("release", "trixie") +
          (" QUICK=1" if meta.get("quick") == "1" else "") + "` (raw lines in raw.txt, this file from "
          "scripts/bench-report.py)")
 L.append("")

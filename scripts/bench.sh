@@ -8,7 +8,8 @@
 # Env: BENCH_QUICK=1 (quick mode: trixie by default, fewer scenarios and seconds; < 15 min),
 #      BENCH_REPS (repetitions; 2 quick, 3 full), BENCH_SECS (seconds per scenario; 10 quick,
 #      30 full), BENCH_SCENARIOS, BENCH_CONTENDERS (override the lists), BENCH_OUT (results
-#      directory, default results/<date>-<release>), BENCH_SEED (42).
+#      directory, default results/<date>-<release>), BENCH_SEED (42), BENCH_KP_PARAMS (more
+#      module parameters for the kp-* contenders, e.g. "hint_latency_ms=250 hot_threshold=3").
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -76,9 +77,10 @@ for rel in "${rels[@]}"; do
 		contenders+=" kp-hint kp-mglru kp-both"
 	fi
 	nscen=$(tr ',' '\n' <<<"$SCENARIOS" | grep -c .)
+	kp_more=$(tr -s ' ' ':' <<<"${BENCH_KP_PARAMS:-}" | sed 's/^://; s/:$//')
 	echo "== bench $rel: kernel $KP_KVER; contenders: $contenders; scenarios: $SCENARIOS; ${SECS}s each; $REPS repetition(s); seed $SEED -> $out"
 	{
-		echo "KPB meta date=$(date -u +%Y-%m-%dT%H:%M:%SZ) release=$rel kernel=$KP_KVER quick=$QUICK reps=$REPS secs=$SECS seed=$SEED mib=$MIB hot=$HOT"
+		echo "KPB meta date=$(date -u +%Y-%m-%dT%H:%M:%SZ) release=$rel kernel=$KP_KVER quick=$QUICK reps=$REPS secs=$SECS seed=$SEED mib=$MIB hot=$HOT kp_params=${kp_more:-none}"
 		echo "KPB meta guest=node0:2vCPU+${KP_NODE0_MB:-1024}MiB,node1:cpuless+${KP_NODE1_MB:-1024}MiB,hmat_latency=10/40,hmat_bw=10G/2G accel=tcg host_cores=$(nproc) qemu=$(qemu-system-x86_64 --version | head -n 1 | awk '{print $4}') commit=$(git -C "$KP_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$KP_ROOT" diff --quiet HEAD -- src include Kbuild 2>/dev/null || echo +uncommitted-src)"
 	} >>"$raw"
 	for ((rep = 0; rep < REPS; rep++)); do
@@ -94,6 +96,7 @@ for rel in "${rels[@]}"; do
 			KP_INITRD=$stage/initrd.cpio.gz KP_RUN=/kp/user/bench-guest.sh KP_TIMEOUT=$tmo \
 				bash "$KP_SCRIPTS/vm-run.sh" "$rel" "kpb.contender=$c" "kpb.scenarios=$scen" \
 				"kpb.secs=$SECS" "kpb.seed=$SEED" "kpb.rep=$rep" "kpb.mib=$MIB" "kpb.hot=$HOT" \
+				${kp_more:+"kpb.kp=$kp_more"} \
 				>"$log" 2>&1 || vrc=$?
 			# The guest's output as its serial port recorded it (vm-run.sh keeps the TAP log;
 			# other runs may write logs meanwhile: take the one of this boot).
