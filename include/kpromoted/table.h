@@ -30,6 +30,7 @@
 #include "kpromoted/policy.h"
 
 #define KP_TBL_WAYS 4
+#define KP_TBL_FIXED_ENTRIES 65536	/* 512 KiB whatever the slow tier's size */
 #define KP_TICK_SHIFT_MS 5			/* 32 ms ticks */
 #define KP_WINDOW_MAX_TICKS (60000 >> KP_TICK_SHIFT_MS)	/* 60 s */
 #define KP_TS_BITS 12

@@ -79,14 +79,13 @@ u32 kp_table_bucket(const struct kp_table *t, u64 pfn)
 
 /*
  * Memory budget: one entry (8 bytes) per 36 slow pages, i.e. about 57 KiB
- * per GiB of slow memory; a floor keeps small machines useful.
+ * per GiB of slow memory, plus a fixed KP_TBL_FIXED_ENTRIES (512 KiB) so a
+ * small slow tier still has room for a hot set larger than 1/36 of it.
  */
 u32 kp_table_buckets_for(u64 slow_pages)
 {
-	u64 entries = slow_pages / 36;
+	u64 entries = slow_pages / 36 + KP_TBL_FIXED_ENTRIES;
 
-	if (entries < 1024)
-		entries = 1024;
 	if (entries > (1ull << 30))
 		entries = 1ull << 30;
 	return (u32)(entries / KP_TBL_WAYS);
