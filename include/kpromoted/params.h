@@ -46,9 +46,9 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	X(hintfault_period_max_ms, KP_P_UINT, "uint", 0, 600000, NULL, "8000", \
 	  "0 or 1000..600000",						\
 	  "Cap on the NUMA-balancing scan period while kpromoted promotes, in ms, 0 (keep the kernel's) or 1000..600000 (default 8000)") \
-	X(hint_latency_ms, KP_P_UINT, "uint", 1, 60000, NULL, "1000",	\
+	X(hint_latency_ms, KP_P_UINT, "uint", 1, 60000, NULL, "100",	\
 	  "1..60000",							\
-	  "In memory-tiering mode, a hint fault counts only this long after the scan, in ms, 1..60000 (default 1000, as the kernel's numa_balancing_hot_threshold_ms)") \
+	  "In memory-tiering mode, a hint fault counts only this long after the scan, in ms, 1..60000 (default 100)") \
 	X(mglru_min_ms, KP_P_UINT, "uint", 50, 60000, NULL, "400",	\
 	  "50..60000",							\
 	  "Shortest interval between MGLRU aging passes of the slow nodes in ms, 50..60000 (default 400)") \

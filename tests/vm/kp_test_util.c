@@ -32,7 +32,7 @@ const struct kp_param kp_params[] = {
 	{ "numa_balancing",	"auto" },
 	{ "lru_gen",		"keep" },
 	{ "hintfault_period_max_ms", "8000" },
-	{ "hint_latency_ms",	"1000" },
+	{ "hint_latency_ms",	"100" },
 	{ "mglru_min_ms",	"400" },
 	{ "mglru_max_ms",	"5000" },
 	{ NULL, NULL },
