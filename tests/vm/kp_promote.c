@@ -186,14 +186,14 @@ TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 	b1 = kp_stat("promoted_bytes");
 	t1 = kp_now_s();
 	mbps = (b1 - b0) / (t1 - t0) / (1 << 20);
-	TH_LOG("promoted %.2f MB/s with the limit at 2 (deferred by the limit: %lu)", mbps,
-	       kp_stat("skipped_rate_limit"));
+	TH_LOG("promoted %.2f MB/s with the limit at 2 (deferred by the limit: %lu, threshold %lu)",
+	       mbps, kp_stat("skipped_rate_limit"), kp_stat("hot_threshold_effective"));
 	/*
-	 * Never above the limit (+10%). Below it only as far as the candidate
-	 * supply lags: on a busy 6.1 guest the hint-fault scan of this task
-	 * comes every several seconds, so the queue can run dry for a while.
+	 * Within 10% of the limit. (On a host running other guests beside
+	 * this one, 6.1's slow hint-fault scan of this task once let the queue
+	 * run dry: 1.45-1.64 MB/s. make check runs one guest at a time.)
 	 */
-	EXPECT_GE(mbps, 1.0);
+	EXPECT_GE(mbps, 1.8);
 	EXPECT_LE(mbps, 2.2);
 	EXPECT_GT(kp_stat("skipped_rate_limit"), 0);
 	ASSERT_EQ(0, kp_unload());

@@ -111,6 +111,13 @@ long kp_run_hot(struct kp_buf *b, long want, double seconds)
 		if (kp_now_s() >= next) {
 			if (kp_pages_on_node(b->p, b->hot, 0) >= want)
 				break;
+			/*
+			 * Sleep for a moment, as any task on a busy machine is
+			 * switched out now and then: MGLRU's walk skips the mm
+			 * of a task that has not been switched in since its
+			 * last walk, and a lone spinning vCPU may never be.
+			 */
+			usleep(1000);
 			next = kp_now_s() + 0.5;
 		}
 	}
