@@ -139,6 +139,13 @@ u32 kp_table_buckets_for(u64 slow_pages);
  * an entry. Lock-free, O(KP_TBL_WAYS).
  */
 bool kp_table_forget(struct kp_table *t, u64 pfn);
+/*
+ * Hottest first: given how many candidates had each sighting count
+ * (hist[0..KP_COUNT_MAX]) and room for this many more, the lowest count
+ * whose candidates, together with all more-sighted ones, still fit; never
+ * below thr. Candidates under it wait for a sweep with more room.
+ */
+u32 kp_dispatch_level(const u32 *hist, u32 thr, u32 room);
 /* Removes the entry if it still holds exactly v; true if removed. */
 bool kp_table_take(struct kp_table *t, u32 slot, u64 v);
 

@@ -128,6 +128,25 @@ bool kp_table_take(struct kp_table *t, u32 slot, u64 v)
 	return kp_cas(&t->slots[slot], v, 0);
 }
 
+u32 kp_dispatch_level(const u32 *hist, u32 thr, u32 room)
+{
+	u32 c, fits = 0;
+	u64 acc = 0;
+
+	if (thr > KP_COUNT_MAX)
+		return KP_COUNT_MAX;
+	for (c = KP_COUNT_MAX; c >= thr && c > 0; c--) {
+		if (!hist[c])
+			continue;
+		acc += hist[c];
+		if (acc > room)
+			/* The most-sighted go even when they alone overflow. */
+			return fits ? fits : c;
+		fits = c;
+	}
+	return thr;
+}
+
 bool kp_table_forget(struct kp_table *t, u64 pfn)
 {
 	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];

@@ -210,6 +210,26 @@ static void kp_dispatch(u32 slot, u64 v, const struct kp_entry *e, int page_nid)
  */
 static u32 kp_sweep_cursor;
 
+/*
+ * Hottest first: candidates of the last sweep by sighting count. When
+ * they outnumber the free places in the workers' queues, this sweep hands
+ * over only the most-sighted ones; the rest wait in the table for the
+ * next sweep (a priority, not a gate: with room, every candidate goes).
+ */
+static u32 kp_cand_hist[KP_COUNT_MAX + 1];
+static u32 kp_level_last;
+
+static u32 kp_sweep_level(void)
+{
+	u32 room = 0;
+	int nid;
+
+	for (nid = 0; nid < KP_MAX_NODES; nid++)
+		if (kp_workers[nid])
+			room += KP_PENDING_MAX - READ_ONCE(kp_workers[nid]->nr_pending);
+	return kp_dispatch_level(kp_cand_hist, kp_thr_eff, room);
+}
+
 static void kp_sweep(struct work_struct *work)
 {
 	u32 now = kp_now_ticks(), nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
@@ -220,8 +240,12 @@ static void kp_sweep(struct work_struct *work)
 	u32 stale = min_t(u32, 2 * READ_ONCE(kp_tbl.max_window_ticks),
 			  KP_TS_MASK - 64 - (kp_cfg.window_ms >> KP_TICK_SHIFT_MS));
 	u32 chunk = min(nr_slots, max(nr_slots / 4, 65536u)), n, slot;
+	u32 level = kp_cfg.mode == KP_MODE_PROMOTE ? kp_sweep_level() : kp_thr_eff;
 	u64 cand_bytes = 0;
 	int nid;
+
+	WRITE_ONCE(kp_level_last, level);
+	memset(kp_cand_hist, 0, sizeof(kp_cand_hist));
 
 	for (nid = 0; nid < KP_MAX_NODES; nid++)
 		if (kp_workers[nid])
@@ -250,8 +274,10 @@ static void kp_sweep(struct work_struct *work)
 			continue;
 		}
 		cand_bytes += PAGE_SIZE;
+		kp_cand_hist[e.count]++;
 		if (kp_cfg.mode == KP_MODE_PROMOTE) {
-			kp_dispatch(slot, v, &e, nid);
+			if (e.count >= level)
+				kp_dispatch(slot, v, &e, nid);
 		} else if (kp_table_take(&kp_tbl, slot, v)) {
 			/* Observe: count it once, then let it prove itself again. */
 			kp_stat_inc(KP_STAT_candidates);
@@ -404,6 +430,8 @@ int kp_promote_init(void)
 	kp_decay_next = jiffies;
 	kp_sweep_cursor = 0;
 	kp_thr_eff = kp_cfg.hot_threshold;
+	kp_level_last = kp_thr_eff;
+	memset(kp_cand_hist, 0, sizeof(kp_cand_hist));
 	kp_lat_eff = kp_cfg.hint_latency_ms;
 	kp_adm_records = 0;
 	kp_adm_dropped = 0;
@@ -482,6 +510,7 @@ void kp_promote_show(struct seq_file *m)
 	seq_printf(m, "table_used %u\n", used);
 	seq_printf(m, "hot_threshold_effective %u\n", READ_ONCE(kp_thr_eff));
 	seq_printf(m, "hint_latency_effective_ms %u\n", READ_ONCE(kp_lat_eff));
+	seq_printf(m, "dispatch_level %u\n", READ_ONCE(kp_level_last));
 	seq_printf(m, "sweep_interval_ms %u\n", jiffies_to_msecs(kp_sweep_jiffies));
 	seq_printf(m, "mglru_interval_ms %u\n", kp_mglru_interval_ms());
 }

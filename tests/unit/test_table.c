@@ -93,6 +93,24 @@ static void test_full(void)
 	free(t.slots);
 }
 
+static void test_dispatch_level(void)
+{
+	u32 h[KP_COUNT_MAX + 1] = { 0 };
+
+	CHECK(kp_dispatch_level(h, 2, 0) == 2, "no candidates: the threshold");
+	h[2] = 6000;
+	CHECK(kp_dispatch_level(h, 2, 100) == 2, "all at the threshold: never a gate above it");
+	h[9] = 1500;
+	h[5] = 1000;
+	CHECK(kp_dispatch_level(h, 2, 2048) == 9, "room for the 1500 most-sighted only: level 9");
+	CHECK(kp_dispatch_level(h, 2, 2500) == 5, "room for 2500: counts 9 and 5");
+	CHECK(kp_dispatch_level(h, 2, 10000) == 2, "room for all: everything goes");
+	CHECK(kp_dispatch_level(h, 2, 1000) == 9, "too little room even for the top: still the top");
+	h[KP_COUNT_MAX] = 5000;
+	CHECK(kp_dispatch_level(h, 2, 10) == KP_COUNT_MAX, "saturated counts: the maximum");
+	CHECK(kp_dispatch_level(h, 7, 2048) == KP_COUNT_MAX, "never below the threshold either way");
+}
+
 static void test_forget(void)
 {
 	struct kp_table t = make_table(64);
@@ -223,6 +241,7 @@ int main(void)
 	test_budget();
 	test_period_window();
 	test_forget();
+	test_dispatch_level();
 	test_regions();
 	test_concurrency();
 	return tap_done("table");
