@@ -128,11 +128,15 @@ TEST_F_TIMEOUT(optional, missing_optional_symbol_disables_feature, 60)
 /* A source that cannot arm its hook leaves the setting it changed as it was. */
 TEST_F_TIMEOUT(optional, failed_source_restores_its_setting, 60)
 {
-	char before[KP_VAL_SIZE], val[KP_VAL_SIZE];
+	char orig[KP_VAL_SIZE], before[KP_VAL_SIZE], val[KP_VAL_SIZE];
 
 	KP_REQUIRE_ENV();
-	if (kp_read_value(KP_LRU_GEN, before, sizeof(before)))
+	if (kp_read_value(KP_LRU_GEN, orig, sizeof(orig)))
 		SKIP(return, "no %s in this kernel", KP_LRU_GEN);
+	/* Off, so that the source has to turn it on (and then back off). */
+	ASSERT_EQ(0, kp_write_file(KP_LRU_GEN, "n"));
+	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, before, sizeof(before)));
+	ASSERT_STREQ("0x0000", before);
 	ASSERT_EQ(0, kp_load("slow_nodes=1 sources=hintfault,mglru lru_gen=enable inject_fail=hook:mglru"));
 	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "mglru", val, sizeof(val)));
 	EXPECT_TRUE(kp_match("^unavailable: .+", val, 0)) TH_LOG("mglru: %s", val);
@@ -143,6 +147,7 @@ TEST_F_TIMEOUT(optional, failed_source_restores_its_setting, 60)
 	EXPECT_EQ(0, kp_unload());
 	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, val, sizeof(val)));
 	EXPECT_STREQ(before, val);
+	kp_write_file(KP_LRU_GEN, orig);
 }
 
 TEST_HARNESS_MAIN
