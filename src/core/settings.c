@@ -80,6 +80,12 @@ int kp_setting_set(const char *path, const char *value)
 	return err;
 }
 
+static void kp_setting_put_back(const struct kp_setting *s)
+{
+	if (kp_setting_write(s->path, s->old))
+		pr_err("could not restore %s to %s\n", s->path, s->old);
+}
+
 /*
  * Puts one setting back now (a step that changed it and then failed);
  * the others stay until unload.
@@ -91,8 +97,7 @@ void kp_setting_revert(const char *path)
 	for (i = 0; i < kp_nr_settings; i++) {
 		if (strcmp(kp_settings[i].path, path))
 			continue;
-		if (kp_setting_write(path, kp_settings[i].old))
-			pr_err("could not restore %s to %s\n", path, kp_settings[i].old);
+		kp_setting_put_back(&kp_settings[i]);
 		kp_nr_settings--;
 		memmove(&kp_settings[i], &kp_settings[i + 1],
 			(kp_nr_settings - i) * sizeof(kp_settings[0]));
@@ -106,8 +111,7 @@ void kp_settings_restore(void)
 	while (kp_nr_settings > 0) {
 		struct kp_setting *s = &kp_settings[--kp_nr_settings];
 
-		if (kp_setting_write(s->path, s->old))
-			pr_err("could not restore %s to %s\n", s->path, s->old);
+		kp_setting_put_back(s);
 		s->path = NULL;
 	}
 }
