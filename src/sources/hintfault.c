@@ -51,7 +51,8 @@ static bool kp_scan_age_valid;
  * within the longest window, and a late fault erases what came before:
  * the count is of consecutive scans that found the page in use.
  */
-#define KP_STAMPED_PERIOD_MS 30000
+/* Half the longest window the table allows: the window is twice the period. */
+#define KP_STAMPED_PERIOD_MS ((KP_WINDOW_MAX_TICKS << KP_TICK_SHIFT_MS) / 2)
 
 static void kp_hintfault_record(const struct kp_hook_event *ev)
 {
