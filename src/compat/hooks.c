@@ -155,7 +155,7 @@ int kp_hook_arm(struct kp_hook *hook)
 	kp_hook_register_slot(hook, true);
 	if (kp_inject("hooks") || kp_inject_named("hook:", hook->name)) {
 		err = -EINVAL;
-		hook->reason = "inject_fail=hooks";
+		hook->reason = kp_inject("hooks") ? "inject_fail=hooks" : "inject_fail=hook:<name>";
 		goto fail;
 	}
 	err = register_kretprobe(&hook->krp);
