@@ -8,6 +8,7 @@
  */
 #include <linux/module.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/confirm.h"
 #include "kpromoted/hooks.h"
 #include "kpromoted/ksyms.h"
 #include "kpromoted/promote.h"
@@ -68,6 +69,7 @@ static const struct kp_step kp_steps[] = {
 	{ "hook self-test", kp_hooks_selftest, kp_nothing },
 	{ "table", kp_table_init, kp_table_exit },
 	{ "promotion", kp_promote_init, kp_promote_exit },
+	{ "confirmation", kp_confirm_init, kp_confirm_exit },
 	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
 	{ "filter", kp_nothing_int, kp_filter_exit },
 	{ "sources", kp_sources_begin, kp_sources_end },

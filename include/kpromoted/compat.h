@@ -10,6 +10,8 @@
 #include <linux/types.h>
 #include <linux/version.h>
 
+#include "kpromoted/classify.h"
+
 struct folio;
 struct list_head;
 
@@ -55,6 +57,18 @@ void kp_compat_scan_period_restore(void);
 /* The tiering-mode scan stamp of a hint-faulting page, as an age in ms. */
 struct page;
 int kp_compat_scan_age_ms(struct page *head);
+
+/*
+ * One look at the accessed bits of the folio at pfn, clearing them
+ * (src/compat/rmap.c). Process context; never sleeps on a lock. Looks are
+ * made in rounds: the TLB flush that makes the next look see new accesses
+ * comes at the end of the round.
+ */
+void kp_compat_look_begin(void);
+enum kp_look kp_compat_look(unsigned long pfn);
+void kp_compat_look_end(void);
+/* NULL when kp_compat_look() works here, else why not. */
+const char *kp_compat_look_unavailable(void);
 
 /* Hook points per release: see src/compat/hooks.c. */
 enum kp_hook_point {

@@ -31,6 +31,8 @@ struct kp_config {
 	u32 hint_latency_ms;		/* quick-fault bound in tiering mode */
 	u32 mglru_min_ms;		/* MGLRU scan interval bounds */
 	u32 mglru_max_ms;
+	u32 confirm_ms;			/* interval between looks at a nominee */
+	u32 confirm_tests;		/* young looks that confirm it, 0 = none */
 	char inject_fail[32];		/* testing: a load step to fail */
 };
 
@@ -82,12 +84,12 @@ unsigned int kp_mglru_interval_ms(void);
 /* The one entry point every source calls. Any context, NMI included. */
 #define KP_NID_UNKNOWN (-1)
 /*
- * period_ms: how often this source can see the same page at most (its scan
- * period), or 0; it widens the hotness window for this sighting.
+ * weight: what this evidence is worth, in heat units (KP_HEAT_UNIT for one
+ * clear sighting); each source weighs its own evidence.
  */
 void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
-		      unsigned int period_ms);
-/* The page was seen not in use: its earlier sightings no longer count. */
+		      unsigned int weight);
+/* The page was seen not in use: its earlier evidence no longer counts. */
 void kp_record_idle(unsigned long pfn);
 
 #endif

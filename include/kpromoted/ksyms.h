@@ -30,7 +30,10 @@
 	X(migrate_pages, KP_KSYM_REQUIRED, "promotion")			\
 	X(putback_movable_pages, KP_KSYM_REQUIRED, "promotion")		\
 	X(try_to_inc_max_seq, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
-	X(mem_cgroup_iter, KP_KSYM_OPTIONAL, "MGLRU scanner")
+	X(mem_cgroup_iter, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
+	X(rmap_walk, KP_KSYM_OPTIONAL, "confirmation")			\
+	X(page_vma_mapped_walk, KP_KSYM_OPTIONAL, "confirmation")	\
+	X(flush_tlb_mm_range, KP_KSYM_OPTIONAL, "confirmation")
 
 /*
  * Kernel variables kpromoted adjusts while loaded (no stub: they are read

@@ -32,9 +32,9 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	X(batch_pages, KP_P_UINT, "uint", 1, 1024, NULL, "64",		\
 	  "1..1024", "Pages isolated and migrated per batch, 1..1024 (default 64)") \
 	X(hot_threshold, KP_P_UINT, "uint", 1, 15, NULL, "2",		\
-	  "1..15", "Sightings, each within a window of the last, that make a page hot, 1..15 (default 2)") \
+	  "1..15", "Heat, in clear sightings' worth of decayed evidence, that nominates a page for confirmation, 1..15 (default 2)") \
 	X(window_ms, KP_P_UINT, "uint", 10, 60000, NULL, "1000",	\
-	  "10..60000", "Hotness window in ms, 10..60000 (default 1000)") \
+	  "10..60000", "Half-life of a page's heat in ms: evidence older than this counts half, 10..60000 (default 1000)") \
 	X(min_free_pct, KP_P_UINT, "uint", 0, 50, NULL, "5",		\
 	  "0..50", "Free memory kept on a fast node, percent of the node, 0..50 (default 5)") \
 	X(numa_balancing, KP_P_ENUM, "enum", 0, 0, kp_numab_words, "auto", \
@@ -55,6 +55,12 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	X(mglru_max_ms, KP_P_UINT, "uint", 50, 600000, NULL, "5000",	\
 	  "50..600000, not below mglru_min_ms",				\
 	  "Longest interval between MGLRU aging passes in ms, 50..600000, not below mglru_min_ms (default 5000)") \
+	X(confirm_ms, KP_P_UINT, "uint", 4, 1000, NULL, "20",		\
+	  "4..1000",							\
+	  "Interval between two looks at a nominee's accessed bits in ms, 4..1000 (default 20)") \
+	X(confirm_tests, KP_P_UINT, "uint", 0, 8, NULL, "3",		\
+	  "0..8",							\
+	  "Looks in a row that must find a nominee in use before it is promoted, 0 (promote every nominee) ..8 (default 3)") \
 	X(inject_fail, KP_P_INJECT, "string", 0, 0, kp_inject_words, "none", \
 	  "none, tiers, symbols, hooks, debugfs, sources, symbol:<name>, hook:<name>", \
 	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, symbol:<name>, hook:<name>)")

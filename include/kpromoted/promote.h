@@ -18,6 +18,19 @@ int kp_promote_init(void);
 /* The hint-fault latency bound in force (hint_latency_ms, lowered under table pressure). */
 u32 kp_hint_latency_limit(void);
 void kp_promote_exit(void);
+
+/*
+ * Dispatch of confirmed pages (process context, one caller at a time):
+ * begin a round, hand pages, end it (the workers that got pages start).
+ */
+enum kp_dispatch_result {
+	KP_DISPATCH_QUEUED,	/* a worker has it */
+	KP_DISPATCH_QUEUE_FULL,	/* try again next round */
+	KP_DISPATCH_DONE,	/* nothing more to do: observed, no room, or moved */
+};
+void kp_dispatch_begin(void);
+enum kp_dispatch_result kp_dispatch(u64 pfn, int anid);
+void kp_dispatch_end(void);
 struct seq_file;
 void kp_promote_show(struct seq_file *m);
 

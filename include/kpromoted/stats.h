@@ -36,7 +36,14 @@
 	X(mglru_scans)		/* aging passes of the scan thread */	\
 	X(mglru_lruvecs_aged)					\
 	X(mglru_scan_cpu_ns)	/* CPU time of those passes */	\
-	X(records_forgotten)	/* sightings erased by a late fault */
+	X(records_forgotten)	/* sightings erased by a late fault */ \
+	X(nominated)		/* heat reached the threshold: on trial */ \
+	X(nominations_refused)	/* trial mailbox full: nominated later */ \
+	X(confirm_looks)	/* looks at a nominee's accessed bits */ \
+	X(confirm_hot)		/* nominees found young in every look */ \
+	X(confirm_cold)		/* nominees found idle: forgotten */	\
+	X(confirm_gone)		/* nominees freed, moved or unmapped */	\
+	X(skipped_queue_full)	/* confirmed, workers' queues full */
 
 enum kp_stat {
 #define KP_STAT_ENUM(name) KP_STAT_##name,

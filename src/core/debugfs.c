@@ -6,6 +6,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/confirm.h"
 #include "kpromoted/hooks.h"
 #include "kpromoted/ksyms.h"
 #include "kpromoted/promote.h"
@@ -22,6 +23,7 @@ static int kp_stats_show(struct seq_file *m, void *v)
 	for (i = 0; i < KP_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", kp_stat_name(i), kp_stat_read(i));
 	kp_promote_show(m);
+	kp_confirm_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kp_stats);

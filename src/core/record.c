@@ -9,6 +9,7 @@
 #include <linux/mmzone.h>
 #include <linux/vmalloc.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/confirm.h"
 #include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
 #include "kpromoted/trace.h"
@@ -30,15 +31,25 @@ u32 kp_now_ticks(void)
 }
 
 void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
-		      unsigned int period_ms)
+		      unsigned int weight)
 {
+	struct kp_record_out out;
+
 	if (unlikely(!READ_ONCE(kp_tbl_ready)))
 		return;
 	kp_stat_inc(KP_STAT_records);
 	kp_stat_inc(kp_src_stat[src]);
 	kp_region_touch(&kp_regions, pfn);
-	switch (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, accessing_nid,
-				kp_table_window(&kp_tbl, period_ms))) {
+	switch (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, weight, accessing_nid, &out)) {
+	case KP_REC_NOMINATE:
+		if (kp_confirm_nominate(pfn, out.anid)) {
+			kp_stat_inc(KP_STAT_nominated);
+		} else {
+			/* No room on trial now: the next evidence nominates it again. */
+			kp_table_unnominate(&kp_tbl, pfn);
+			kp_stat_inc(KP_STAT_nominations_refused);
+		}
+		break;
 	case KP_REC_DROPPED:
 		kp_stat_inc(KP_STAT_records_dropped);
 		trace_record_drop(pfn, src, KP_DROP_TABLE_FULL);
@@ -114,8 +125,8 @@ int kp_table_init(void)
 		if (kp_node_is_slow(nid))
 			slow_pages += node_present_pages(nid);
 	kp_tbl.nr_buckets = kp_table_buckets_for(slow_pages);
-	kp_tbl.window_ticks = max(1u, kp_cfg.window_ms >> KP_TICK_SHIFT_MS);
-	kp_tbl.max_window_ticks = kp_tbl.window_ticks;
+	kp_tbl.half_life = max(1u, kp_cfg.window_ms >> KP_TICK_SHIFT_MS);
+	kp_tbl.nominate_heat = kp_cfg.hot_threshold * KP_HEAT_UNIT;
 	kp_tbl.slots = vzalloc(kp_table_bytes());
 	if (!kp_tbl.slots)
 		return -ENOMEM;
@@ -124,7 +135,6 @@ int kp_table_init(void)
 		kp_tbl.slots = NULL;
 		return -ENOMEM;
 	}
-	kp_tbl.regions = &kp_regions;
 	WRITE_ONCE(kp_tbl_ready, true);
 	return 0;
 }
@@ -133,7 +143,6 @@ int kp_table_init(void)
 void kp_table_exit(void)
 {
 	WRITE_ONCE(kp_tbl_ready, false);
-	kp_tbl.regions = NULL;
 	kp_regions_free();
 	vfree(kp_tbl.slots);
 	kp_tbl.slots = NULL;

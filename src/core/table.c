@@ -13,8 +13,6 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 	return try_cmpxchg64(p, &old, new);
 }
 #define kp_load(p) READ_ONCE(*(p))
-#define kp_load32(p) READ_ONCE(*(p))
-#define kp_store32(p, v) WRITE_ONCE(*(p), (v))
 #else
 static inline bool kp_cas(u64 *p, u64 old, u64 new)
 {
@@ -22,8 +20,6 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 					   __ATOMIC_RELAXED);
 }
 #define kp_load(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define kp_load32(p) __atomic_load_n((p), __ATOMIC_RELAXED)
-#define kp_store32(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #endif
 
 unsigned char *kp_region_of(struct kp_regions *r, u64 pfn)
@@ -91,106 +87,94 @@ u32 kp_table_buckets_for(u64 slow_pages)
 	return (u32)(entries / KP_TBL_WAYS);
 }
 
-u64 kp_entry_next(u64 old, u64 pfn, u32 now, u32 src_bit, int anid,
-		  u32 window_ticks, enum kp_record_result *res)
+u32 kp_heat_decay(u32 heat, u32 gap, u32 half_life)
 {
-	struct kp_entry e = { .pfn = pfn, .ts = now, .count = 1, .srcs = src_bit,
-			      .anid = anid };
-	struct kp_entry o;
-	u32 gap;
+	u32 halves;
 
+	if (!half_life)
+		half_life = 1;
+	halves = gap / half_life;
+	if (halves >= 8)
+		return 0;
+	heat >>= halves;
+	return heat - (heat * (gap % half_life)) / (2 * half_life);
+}
+
+u64 kp_entry_next(u64 old, u64 pfn, u32 now, u32 src, u32 weight, int anid,
+		  u32 half_life, u32 nominate_heat, enum kp_record_result *res)
+{
+	struct kp_entry e = { .pfn = pfn, .ts = now, .src = src, .anid = anid };
+	struct kp_entry o;
+	u32 gap, heat;
+
+	if (weight > KP_HEAT_MAX)
+		weight = KP_HEAT_MAX;
 	if (!old) {
+		e.heat = weight;
 		*res = KP_REC_NEW;
-		return kp_entry_pack(&e);
-	}
-	kp_entry_unpack(old, &o);
-	gap = kp_ticks_since(now, o.ts);
-	if (anid < 0)
-		e.anid = o.anid;
-	if (gap > window_ticks) {
-		/* Too long since the last sighting: recency restarts the count. */
-		*res = KP_REC_COUNTED;
-	} else if (!(o.srcs & src_bit) && gap < window_ticks / 2) {
-		/* Another source, same access: one sighting, both sources. */
-		e.count = o.count;
-		e.srcs = o.srcs | src_bit;
-		e.ts = o.ts;
-		*res = KP_REC_MERGED;
 	} else {
-		e.count = o.count < KP_COUNT_MAX ? o.count + 1 : KP_COUNT_MAX;
-		*res = KP_REC_COUNTED;
+		kp_entry_unpack(old, &o);
+		gap = kp_ticks_since(now, o.ts);
+		heat = kp_heat_decay(o.heat, gap, half_life);
+		if (anid < 0)
+			e.anid = o.anid;
+		e.nom = o.nom;
+		if (o.src != src && gap <= KP_MERGE_TICKS && heat) {
+			/* Another source, same access: the stronger report stands. */
+			e.heat = heat > weight ? heat : weight;
+			*res = KP_REC_MERGED;
+		} else {
+			heat += weight;
+			e.heat = heat < KP_HEAT_MAX ? heat : KP_HEAT_MAX;
+			*res = KP_REC_COUNTED;
+		}
+	}
+	if (!e.nom && e.heat >= nominate_heat) {
+		e.nom = true;
+		*res = KP_REC_NOMINATE;
 	}
 	return kp_entry_pack(&e);
 }
 
-bool kp_table_take(struct kp_table *t, u32 slot, u64 v)
+#define KP_NOM_BIT (1ull << 5)
+
+/* Heat of a stored entry now. */
+static u32 kp_slot_heat(u64 v, u32 now, u32 half_life)
 {
-	return kp_cas(&t->slots[slot], v, 0);
+	struct kp_entry o;
+
+	kp_entry_unpack(v, &o);
+	return kp_heat_decay(o.heat, kp_ticks_since(now, o.ts), half_life);
 }
 
-u32 kp_dispatch_level(const u32 *hist, u32 thr, u32 room)
+static void kp_fill_out(struct kp_record_out *out, u64 v)
 {
-	u32 c, fits = 0;
-	u64 acc = 0;
+	struct kp_entry e;
 
-	if (thr > KP_COUNT_MAX)
-		return KP_COUNT_MAX;
-	for (c = KP_COUNT_MAX; c >= thr && c > 0; c--) {
-		if (!hist[c])
-			continue;
-		acc += hist[c];
-		if (acc > room)
-			/* The most-sighted go even when they alone overflow. */
-			return fits ? fits : c;
-		fits = c;
-	}
-	return thr;
-}
-
-bool kp_table_forget(struct kp_table *t, u64 pfn)
-{
-	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];
-	int i;
-
-	for (i = 0; i < KP_TBL_WAYS; i++) {
-		u64 v = kp_load(&b[i]);
-
-		/* A concurrent sighting wins: the page was seen in use again. */
-		if (v && kp_entry_pfn(v) == pfn)
-			return kp_cas(&b[i], v, 0);
-	}
-	return false;
-}
-
-u32 kp_table_window(struct kp_table *t, u32 period_ms)
-{
-	u32 w = (u32)(((u64)period_ms * 2) >> KP_TICK_SHIFT_MS);
-
-	if (w < t->window_ticks)
-		w = t->window_ticks;
-	if (w > KP_WINDOW_MAX_TICKS)
-		w = KP_WINDOW_MAX_TICKS;
-	/* Racy max: a lost update only delays the sweep's staleness by one. */
-	if (w > kp_load32(&t->max_window_ticks))
-		kp_store32(&t->max_window_ticks, w);
-	return w;
+	if (!out)
+		return;
+	kp_entry_unpack(v, &e);
+	out->pfn = e.pfn;
+	out->anid = e.anid;
+	out->heat = e.heat;
 }
 
 enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
-				      unsigned int src, int anid, u32 window_ticks)
+				      unsigned int src, u32 weight, int anid,
+				      struct kp_record_out *out)
 {
 	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];
 	enum kp_record_result res;
-	u32 src_bit = 1u << src, worst_age = 0;
-	int i, victim = -1, tries;
-	u64 v;
+	int i, tries;
+	u64 v, nv;
 
-	if (!pfn || pfn > KP_PFN_MAX)
+	if (!pfn || pfn > KP_PFN_MAX || !weight)
 		return KP_REC_DROPPED;
 	now &= KP_TS_MASK;
 	/* A few retries under contention; then dropping is the honest answer. */
 	for (tries = 0; tries < 3; tries++) {
-		int empty = -1;
+		int empty = -1, victim = -1;
+		u32 coldest;
 
 		for (i = 0; i < KP_TBL_WAYS; i++) {
 			v = kp_load(&b[i]);
@@ -200,65 +184,110 @@ enum kp_record_result kp_table_record(struct kp_table *t, u64 pfn, u32 now,
 				empty = i;
 		}
 		if (i < KP_TBL_WAYS) {
-			if (kp_cas(&b[i], v, kp_entry_next(v, pfn, now, src_bit, anid,
-							   window_ticks, &res)))
-				return res;
+			nv = kp_entry_next(v, pfn, now, src, weight, anid, t->half_life,
+					   t->nominate_heat, &res);
+			if (kp_cas(&b[i], v, nv))
+				goto done;
 			continue;
 		}
 		if (empty >= 0) {
-			if (kp_cas(&b[empty], 0, kp_entry_next(0, pfn, now, src_bit, anid,
-								window_ticks, &res)))
-				return KP_REC_NEW;
+			nv = kp_entry_next(0, pfn, now, src, weight, anid, t->half_life,
+					   t->nominate_heat, &res);
+			if (kp_cas(&b[empty], 0, nv))
+				goto done;
 			continue;
 		}
-		/* Full bucket: replace the oldest entry if it is past its window. */
-		victim = -1;
-		worst_age = window_ticks;
+		/*
+		 * Full bucket: the coldest entry now gives way if it is colder
+		 * than what the newcomer brings. A nominated entry stays until
+		 * its confirmation answers.
+		 */
+		coldest = weight;
 		for (i = 0; i < KP_TBL_WAYS; i++) {
-			struct kp_entry o;
-			u32 age;
+			u32 h;
 
 			v = kp_load(&b[i]);
-			kp_entry_unpack(v, &o);
-			age = kp_ticks_since(now, o.ts);
-			if (age > worst_age) {
-				worst_age = age;
-				victim = i;
-			}
-		}
-		if (victim < 0 && t->regions) {
-			/*
-			 * Every entry is live: the one in the coldest region
-			 * gives way, if the new page's region is hotter.
-			 */
-			unsigned int mine = kp_region_heat(t->regions, pfn), coldest = mine;
-
-			for (i = 0; i < KP_TBL_WAYS; i++) {
-				unsigned int h = kp_region_heat(t->regions,
-								kp_entry_pfn(kp_load(&b[i])));
-
-				if (h < coldest) {
-					coldest = h;
-					victim = i;
-				}
-			}
-			if (victim >= 0) {
-				v = kp_load(&b[victim]);
-				if (v && kp_entry_pfn(v) != pfn &&
-				    kp_cas(&b[victim], v, kp_entry_next(0, pfn, now, src_bit, anid,
-									 window_ticks, &res)))
-					return KP_REC_EVICTED;
+			if (!v || (v & KP_NOM_BIT))
 				continue;
+			h = kp_slot_heat(v, now, t->half_life);
+			if (h < coldest) {
+				coldest = h;
+				victim = i;
 			}
 		}
 		if (victim < 0)
 			return KP_REC_DROPPED;
 		v = kp_load(&b[victim]);
-		if (kp_entry_pfn(v) != pfn && v &&
-		    kp_ticks_since(now, (u32)(v >> 14) & KP_TS_MASK) > window_ticks &&
-		    kp_cas(&b[victim], v, kp_entry_next(0, pfn, now, src_bit, anid,
-							 window_ticks, &res)))
-			return KP_REC_EVICTED;
+		if (!v || kp_entry_pfn(v) == pfn || (v & KP_NOM_BIT) ||
+		    kp_slot_heat(v, now, t->half_life) >= weight)
+			continue;
+		nv = kp_entry_next(0, pfn, now, src, weight, anid, t->half_life,
+				   t->nominate_heat, &res);
+		if (kp_cas(&b[victim], v, nv)) {
+			if (res != KP_REC_NOMINATE)
+				res = KP_REC_EVICTED;
+			goto done;
+		}
 	}
 	return KP_REC_DROPPED;
+done:
+	kp_fill_out(out, nv);
+	return res;
+}
+
+/* Finds pfn's slot in its bucket and keeps only the bits of keep; true on success. */
+static bool kp_table_update(struct kp_table *t, u64 pfn, u64 keep)
+{
+	u64 *b = &t->slots[(u64)kp_table_bucket(t, pfn) * KP_TBL_WAYS];
+	int i, tries;
+
+	for (tries = 0; tries < 3; tries++)
+		for (i = 0; i < KP_TBL_WAYS; i++) {
+			u64 v = kp_load(&b[i]);
+
+			if (!v || kp_entry_pfn(v) != pfn)
+				continue;
+			if (kp_cas(&b[i], v, v & keep))
+				return true;
+			break;	/* changed under us: look again */
+		}
+	return false;
+}
+
+bool kp_table_forget(struct kp_table *t, u64 pfn)
+{
+	return kp_table_update(t, pfn, 0);
+}
+
+bool kp_table_unnominate(struct kp_table *t, u64 pfn)
+{
+	return kp_table_update(t, pfn, ~KP_NOM_BIT);
+}
+
+u32 kp_table_expire(struct kp_table *t, u32 *cursor, u32 n, u32 now, u32 stale)
+{
+	u32 nr_slots = t->nr_buckets * KP_TBL_WAYS, slot = *cursor, live = 0;
+
+	now &= KP_TS_MASK;
+	if (stale > KP_STALE_MAX_TICKS)
+		stale = KP_STALE_MAX_TICKS;
+	while (n--) {
+		u64 v = kp_load(&t->slots[slot]);
+
+		if (v) {
+			struct kp_entry e;
+			u32 gap;
+
+			kp_entry_unpack(v, &e);
+			gap = kp_ticks_since(now, e.ts);
+			/* A nominated entry waits for its verdict unless it is ancient. */
+			if (gap > stale || (!e.nom && !kp_heat_decay(e.heat, gap, t->half_life)))
+				kp_cas(&t->slots[slot], v, 0);
+			else
+				live++;
+		}
+		slot = slot + 1 < nr_slots ? slot + 1 : 0;
+	}
+	*cursor = slot;
+	return live;
 }

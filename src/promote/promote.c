@@ -17,6 +17,7 @@
 #include <linux/topology.h>
 #include <linux/workqueue.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/classify.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
@@ -33,7 +34,8 @@ struct kp_node_worker {
 	struct work_struct work;
 	spinlock_t lock;		/* pending, nr_pending */
 	u32 nr_pending;
-	unsigned long room;		/* pages it may still receive, per sweep */
+	unsigned long room;		/* pages it may still receive this round */
+	bool kick;			/* got pages this round */
 	u64 pending[KP_PENDING_MAX];
 	u64 batch[KP_PENDING_MAX];	/* worker-private copy */
 };
@@ -48,6 +50,7 @@ static unsigned long kp_decay_next;
 static u64 kp_regions_warm;
 
 /* Adaptive hot threshold: aims the candidate rate at the promotion rate. */
+#define KP_HOT_THRESHOLD_MAX (KP_HEAT_MAX / KP_HEAT_UNIT)
 static u32 kp_thr_eff;
 static u64 kp_adapt_bytes;
 static u32 kp_adapt_sweeps;
@@ -164,132 +167,128 @@ static int kp_pfn_nid(u64 pfn)
 
 static void kp_adapt_threshold(u64 cand_bytes)
 {
-	u64 budget;
+	u64 budget, room = 0;
+	int nid;
 
 	kp_adapt_bytes += cand_bytes;
 	if (++kp_adapt_sweeps < 8)
 		return;
-	/* Budget of these sweeps at the configured rate. */
+	/* What these sweeps could promote: the rate limit, and the room there is. */
 	budget = div64_u64(kp_rate_bytes_per_s() * jiffies_to_msecs(kp_sweep_jiffies) *
 			   kp_adapt_sweeps, MSEC_PER_SEC);
-	if (kp_adapt_bytes > budget + budget / 2 && kp_thr_eff < KP_COUNT_MAX)
-		kp_thr_eff++;
-	else if (kp_adapt_bytes < budget / 2 && kp_thr_eff > kp_cfg.hot_threshold)
-		kp_thr_eff--;
+	for (nid = 0; nid < KP_MAX_NODES; nid++)
+		if (kp_workers[nid])
+			room += (u64)kp_node_budget(nid) << PAGE_SHIFT;
+	budget = min(budget, room);
+	kp_thr_eff = kp_threshold_next(kp_thr_eff, kp_cfg.hot_threshold, KP_HOT_THRESHOLD_MAX,
+				       kp_adapt_bytes, budget);
+	WRITE_ONCE(kp_tbl.nominate_heat, kp_thr_eff * KP_HEAT_UNIT);
 	kp_adapt_bytes = 0;
 	kp_adapt_sweeps = 0;
 }
 
 /*
- * Hands one hot entry to a worker. The entry leaves the table only once a
- * worker has taken it; with no room on any fast node it is dropped (the
- * page must prove itself again), with a full queue it waits in the table.
+ * Dispatch: the confirmation stage hands each confirmed page to the worker
+ * of the fast node that should receive it, between kp_dispatch_begin()
+ * (each node's room, once per round) and kp_dispatch_end() (the workers
+ * that got pages start at once: no sweep to wait for).
  */
-static void kp_dispatch(u32 slot, u64 v, const struct kp_entry *e, int page_nid)
+static atomic64_t kp_round_bytes;	/* confirmed since the last sweep */
+
+void kp_dispatch_begin(void)
 {
-	struct kp_node_worker *w = kp_pick_target(page_nid, e->anid, 1);
-
-	if (!w) {
-		if (kp_table_take(&kp_tbl, slot, v))
-			kp_stat_inc(KP_STAT_skipped_no_room);
-		return;
-	}
-	spin_lock(&w->lock);
-	if (w->nr_pending < KP_PENDING_MAX && kp_table_take(&kp_tbl, slot, v)) {
-		w->pending[w->nr_pending++] = e->pfn;
-		w->room--;
-		kp_stat_inc(KP_STAT_candidates);
-	}
-	spin_unlock(&w->lock);
-}
-
-/*
- * Each sweep visits a quarter of the table (at least 64 Ki entries), so a
- * full pass takes one window whatever the slow tier's size, and a sweep of
- * a terabyte's table stays in the milliseconds.
- */
-static u32 kp_sweep_cursor;
-
-/*
- * Hottest first: candidates of the last sweep by sighting count. When
- * they outnumber the free places in the workers' queues, this sweep hands
- * over only the most-sighted ones; the rest wait in the table for the
- * next sweep (a priority, not a gate: with room, every candidate goes).
- */
-static u32 kp_cand_hist[KP_COUNT_MAX + 1];
-static u32 kp_level_last;
-
-static u32 kp_sweep_level(void)
-{
-	u32 room = 0;
 	int nid;
 
-	for (nid = 0; nid < KP_MAX_NODES; nid++)
-		if (kp_workers[nid])
-			room += KP_PENDING_MAX - READ_ONCE(kp_workers[nid]->nr_pending);
-	return kp_dispatch_level(kp_cand_hist, kp_thr_eff, room);
+	for (nid = 0; nid < KP_MAX_NODES; nid++) {
+		struct kp_node_worker *w = kp_workers[nid];
+		unsigned long room;
+
+		if (!w)
+			continue;
+		room = kp_node_budget(nid);
+		w->room = room > READ_ONCE(w->nr_pending) ? room - READ_ONCE(w->nr_pending) : 0;
+		w->kick = false;
+	}
 }
+
+enum kp_dispatch_result kp_dispatch(u64 pfn, int anid)
+{
+	int page_nid = kp_pfn_nid(pfn);
+	struct kp_node_worker *w;
+	bool queued = false;
+
+	if (!kp_node_is_slow(page_nid))
+		return KP_DISPATCH_DONE;	/* moved or freed since */
+	atomic64_add(PAGE_SIZE, &kp_round_bytes);
+	kp_stat_inc(KP_STAT_candidates);
+	if (kp_cfg.mode != KP_MODE_PROMOTE)
+		return KP_DISPATCH_DONE;	/* observe: counted, never moved */
+	w = kp_pick_target(page_nid, anid, 1);
+	if (!w) {
+		kp_stat_inc(KP_STAT_skipped_no_room);
+		return KP_DISPATCH_DONE;
+	}
+	spin_lock(&w->lock);
+	if (w->nr_pending < KP_PENDING_MAX) {
+		w->pending[w->nr_pending++] = pfn;
+		queued = true;
+	}
+	spin_unlock(&w->lock);
+	if (!queued) {
+		kp_stat_inc(KP_STAT_skipped_queue_full);
+		return KP_DISPATCH_QUEUE_FULL;
+	}
+	w->room--;
+	w->kick = true;
+	return KP_DISPATCH_QUEUED;
+}
+
+void kp_dispatch_end(void)
+{
+	int nid;
+
+	for (nid = 0; nid < KP_MAX_NODES; nid++) {
+		struct kp_node_worker *w = kp_workers[nid];
+
+		if (w && w->kick && !READ_ONCE(kp_stopping))
+			queue_work_node(nid, kp_wq, &w->work);
+	}
+}
+
+/*
+ * The sweep: a slice of the table per run, so every entry is visited
+ * within KP_SWEEP_PASS_MS, and expired entries leave long before their
+ * timestamps could wrap; region heat decays once per half-life; the
+ * thresholds adapt.
+ */
+#define KP_SWEEP_MS 250
+#define KP_SWEEP_PASS_MS 8000
+#define KP_SWEEP_RESCHED 16384
+static u32 kp_sweep_cursor;
+static u32 kp_table_live;
 
 static void kp_sweep(struct work_struct *work)
 {
 	u32 now = kp_now_ticks(), nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
-	/*
-	 * Stale after two windows, and always early enough that the next
-	 * visit (one window_ms later) comes before the timestamp wraps.
-	 */
-	u32 stale = min_t(u32, 2 * READ_ONCE(kp_tbl.max_window_ticks),
-			  KP_TS_MASK - 64 - (kp_cfg.window_ms >> KP_TICK_SHIFT_MS));
-	u32 chunk = min(nr_slots, max(nr_slots / 4, 65536u)), n, slot;
-	u32 level = kp_cfg.mode == KP_MODE_PROMOTE ? kp_sweep_level() : kp_thr_eff;
-	u64 cand_bytes = 0;
+	u32 chunk = DIV_ROUND_UP(nr_slots, KP_SWEEP_PASS_MS / KP_SWEEP_MS), done, live = 0;
+	/* Gone after eight half-lives without evidence: heat 63 is 0 by then. */
+	u32 stale = 8 * kp_tbl.half_life;
 	int nid;
 
-	WRITE_ONCE(kp_level_last, level);
-	memset(kp_cand_hist, 0, sizeof(kp_cand_hist));
-
-	for (nid = 0; nid < KP_MAX_NODES; nid++)
-		if (kp_workers[nid])
-			kp_workers[nid]->room = kp_node_budget(nid);
-
-	for (n = 0; n < chunk; n++) {
-		u64 v;
-		struct kp_entry e;
-
-		slot = kp_sweep_cursor;
-		kp_sweep_cursor = slot + 1 < nr_slots ? slot + 1 : 0;
-		v = READ_ONCE(kp_tbl.slots[slot]);
-		if (!v)
-			continue;
-		kp_entry_unpack(v, &e);
-		if (kp_ticks_since(now, e.ts) > stale) {
-			kp_table_take(&kp_tbl, slot, v);
-			continue;
-		}
-		if (e.count < kp_thr_eff)
-			continue;
-		nid = kp_pfn_nid(e.pfn);
-		if (!kp_node_is_slow(nid)) {
-			/* Moved or freed since it was recorded. */
-			kp_table_take(&kp_tbl, slot, v);
-			continue;
-		}
-		cand_bytes += PAGE_SIZE;
-		kp_cand_hist[e.count]++;
-		if (kp_cfg.mode == KP_MODE_PROMOTE) {
-			if (e.count >= level)
-				kp_dispatch(slot, v, &e, nid);
-		} else if (kp_table_take(&kp_tbl, slot, v)) {
-			/* Observe: count it once, then let it prove itself again. */
-			kp_stat_inc(KP_STAT_candidates);
-		}
+	for (done = 0; done < chunk; done += KP_SWEEP_RESCHED) {
+		live += kp_table_expire(&kp_tbl, &kp_sweep_cursor,
+					min_t(u32, KP_SWEEP_RESCHED, chunk - done), now, stale);
+		cond_resched();
 	}
-	kp_adapt_threshold(cand_bytes);
+	/* An estimate of the whole table from the slice. */
+	WRITE_ONCE(kp_table_live, (u32)div_u64((u64)live * nr_slots, max(chunk, 1u)));
+	kp_adapt_threshold(atomic64_xchg(&kp_round_bytes, 0));
 	kp_adapt_admission();
 	if (time_after_eq(jiffies, kp_decay_next)) {
 		WRITE_ONCE(kp_regions_warm, kp_regions_decay(&kp_regions));
 		kp_decay_next = jiffies + msecs_to_jiffies(kp_cfg.window_ms);
 	}
-
+	/* Workers holding pages the rate limit deferred try again. */
 	for (nid = 0; nid < KP_MAX_NODES; nid++) {
 		struct kp_node_worker *w = kp_workers[nid];
 
@@ -429,9 +428,9 @@ int kp_promote_init(void)
 	kp_stopping = false;
 	kp_decay_next = jiffies;
 	kp_sweep_cursor = 0;
+	kp_table_live = 0;
+	atomic64_set(&kp_round_bytes, 0);
 	kp_thr_eff = kp_cfg.hot_threshold;
-	kp_level_last = kp_thr_eff;
-	memset(kp_cand_hist, 0, sizeof(kp_cand_hist));
 	kp_lat_eff = kp_cfg.hint_latency_ms;
 	kp_adm_records = 0;
 	kp_adm_dropped = 0;
@@ -439,7 +438,7 @@ int kp_promote_init(void)
 	kp_adapt_sweeps = 0;
 	kp_rate_tokens = 0;
 	kp_rate_last_ns = ktime_get_ns();
-	kp_sweep_jiffies = max(1UL, msecs_to_jiffies(max(kp_cfg.window_ms / 4, 20u)));
+	kp_sweep_jiffies = max(1UL, msecs_to_jiffies(KP_SWEEP_MS));
 	kp_wq = alloc_workqueue("kpromoted", WQ_UNBOUND | WQ_FREEZABLE, 0);
 	if (!kp_wq)
 		return -ENOMEM;
@@ -498,19 +497,16 @@ static unsigned long kp_workers_bytes(void)
 
 void kp_promote_show(struct seq_file *m)
 {
-	u32 slot, used = 0, nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
+	u32 nr_slots = kp_tbl.nr_buckets * KP_TBL_WAYS;
 
-	for (slot = 0; slot < nr_slots; slot++)
-		used += READ_ONCE(kp_tbl.slots[slot]) != 0;
 	seq_printf(m, "table_bytes %llu\n", kp_table_bytes());
 	seq_printf(m, "workers_bytes %lu\n", kp_workers_bytes());
 	seq_printf(m, "region_bytes %llu\n", kp_region_bytes());
 	seq_printf(m, "regions_warm %llu\n", READ_ONCE(kp_regions_warm));
 	seq_printf(m, "table_entries %u\n", nr_slots);
-	seq_printf(m, "table_used %u\n", used);
+	seq_printf(m, "table_used %u\n", READ_ONCE(kp_table_live));
 	seq_printf(m, "hot_threshold_effective %u\n", READ_ONCE(kp_thr_eff));
 	seq_printf(m, "hint_latency_effective_ms %u\n", READ_ONCE(kp_lat_eff));
-	seq_printf(m, "dispatch_level %u\n", READ_ONCE(kp_level_last));
 	seq_printf(m, "sweep_interval_ms %u\n", jiffies_to_msecs(kp_sweep_jiffies));
 	seq_printf(m, "mglru_interval_ms %u\n", kp_mglru_interval_ms());
 }

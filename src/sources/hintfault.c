@@ -18,45 +18,43 @@
 #include "kpromoted/promote.h"
 #include "kpromoted/sources.h"
 #include "kpromoted/stats.h"
+#include "kpromoted/table.h"
 
 #define KP_NUMAB_PATH "/proc/sys/kernel/numa_balancing"
 #define KP_NUMAB_NORMAL 1
 #define KP_NUMAB_TIERING 2
 
-/*
- * How long until the scanner comes back to the same page of this task: it
- * scans 256 MiB (the default numa_balancing_scan_size) every
- * numa_scan_period, so a large task is covered once per several periods.
- * Twice that, so one late pass does not reset a hot page's count.
- */
-#define KP_SCAN_SIZE_PAGES ((256UL << 20) >> PAGE_SHIFT)
-
-static unsigned int kp_revisit_ms(struct task_struct *p)
-{
-	unsigned long rss = p->mm ? get_mm_rss(p->mm) : 0;
-	unsigned long passes = max(1UL, DIV_ROUND_UP(rss, KP_SCAN_SIZE_PAGES));
-
-	return (unsigned int)min(2UL * passes * READ_ONCE(p->numa_scan_period), 60000UL);
-}
-
 /* The kernel stamps slow pages with their scan time (tiering mode on). */
 static bool kp_scan_age_valid;
 
 /*
- * With the stamp, every fault is a verdict on the scan before it: quick
- * means the page was in use when scanned, late means it sat idle for a
- * while. A page that stays in use faults quickly after each of its scans
- * however far apart its task's scans are (a slowed-down scanner, a large
- * address space, skipped VMAs), so consecutive quick sightings count
- * within the longest window, and a late fault erases what came before:
- * the count is of consecutive scans that found the page in use.
+ * What one hint fault is worth. With the stamp, the fault's latency after
+ * the scan that armed it is the evidence: a page in use every few ms
+ * faults within a jiffy or two, one read once a second after hundreds of
+ * ms. A fault within KP_HINT_QUICK_MS is worth two sightings (at the
+ * default threshold it nominates the page at once: the confirmation stage
+ * does the rest); each doubling of the latency halves that, down to a
+ * quarter sighting; a fault later than the latency bound is evidence that
+ * the page sat idle, and erases what came before. Without the stamp (6.1
+ * with slow_nodes=), a fault says only "used since the last scan pass",
+ * seconds ago: two sightings, so that confirmation looks at it.
  */
-/* Half the longest window the table allows: the window is twice the period. */
-#define KP_STAMPED_PERIOD_MS ((KP_WINDOW_MAX_TICKS << KP_TICK_SHIFT_MS) / 2)
+#define KP_HINT_QUICK_MS 8
+
+static unsigned int kp_hint_weight(int age_ms)
+{
+	unsigned int w = 2 * KP_HEAT_UNIT, bound = KP_HINT_QUICK_MS;
+
+	while (age_ms > bound && w > 1) {
+		w /= 2;
+		bound *= 2;
+	}
+	return w;
+}
 
 static void kp_hintfault_record(const struct kp_hook_event *ev)
 {
-	unsigned int period_ms;
+	unsigned int weight = 2 * KP_HEAT_UNIT;
 
 	if (kp_scan_age_valid && ev->scan_age_ms >= 0) {
 		if (ev->scan_age_ms > kp_hint_latency_limit()) {
@@ -64,12 +62,9 @@ static void kp_hintfault_record(const struct kp_hook_event *ev)
 			kp_record_idle(ev->pfn);
 			return;
 		}
-		period_ms = KP_STAMPED_PERIOD_MS;
-	} else {
-		/* No stamp (6.1 with slow_nodes=): every fault counts, revisit-timed. */
-		period_ms = kp_revisit_ms(current);
+		weight = kp_hint_weight(ev->scan_age_ms);
 	}
-	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT, period_ms);
+	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT, weight);
 }
 
 static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)

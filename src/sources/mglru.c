@@ -22,6 +22,7 @@
 #include "kpromoted/hooks.h"
 #include "kpromoted/sources.h"
 #include "kpromoted/stats.h"
+#include "kpromoted/table.h"
 
 #define KP_LRU_GEN_PATH "/sys/kernel/mm/lru_gen/enabled"
 /* Young pages per pass above which the scan speeds up, below which it slows. */
@@ -31,11 +32,24 @@
 static struct task_struct *kp_scan_thread;
 static unsigned int kp_scan_interval_ms;
 
+/*
+ * What one young PTE is worth: "used at least once since the last pass".
+ * The shorter the pass interval, the more that says: one sighting at
+ * mglru_min_ms, less at longer intervals. A page young in two passes in a
+ * row at the shortest interval is nominated (default threshold); the
+ * confirmation stage tells one read every 2 ms from one read once a second.
+ */
+static unsigned int kp_mglru_weight(void)
+{
+	unsigned int ms = max(READ_ONCE(kp_scan_interval_ms), 1u);
+
+	return max(1u, KP_HEAT_UNIT * kp_cfg.mglru_min_ms / ms);
+}
+
 static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
 	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg))
-		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU,
-				 READ_ONCE(kp_scan_interval_ms));
+		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, kp_mglru_weight());
 	return false;
 }
 

@@ -45,7 +45,6 @@ static void *run(void *arg)
 	struct worker *w = arg;
 	u64 x = w->seed, n = 0, pfns[BATCH];
 	double t0 = now(), t = t0;
-	u32 win = kp_table_window(&tbl, 0);
 	int i;
 
 	while (t - t0 < secs) {
@@ -56,7 +55,7 @@ static void *run(void *arg)
 			pfns[i] = 0x40000 + (x * 0x2545F4914F6CDD1DULL) % span;
 		}
 		for (i = 0; i < BATCH; i++)
-			kp_table_record(&tbl, pfns[i], (u32)(n + i) >> 16, 0, 0, win);
+			kp_table_record(&tbl, pfns[i], (u32)(n + i) >> 16, 0, KP_HEAT_UNIT, 0, NULL);
 		n += BATCH;
 		t = now();
 	}
@@ -116,8 +115,8 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		secs = atof(argv[1]);
 	tbl.nr_buckets = kp_table_buckets_for(SLOW_PAGES);
-	tbl.window_ticks = 1000 >> KP_TICK_SHIFT_MS;
-	tbl.max_window_ticks = tbl.window_ticks;
+	tbl.half_life = 1000 >> KP_TICK_SHIFT_MS;
+	tbl.nominate_heat = 2 * KP_HEAT_UNIT;
 	tbl.slots = calloc((size_t)tbl.nr_buckets * KP_TBL_WAYS, sizeof(u64));
 	if (!tbl.slots)
 		return 1;

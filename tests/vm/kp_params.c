@@ -85,6 +85,12 @@ BAD_UINT(rate_limit_mbps, "0", "100001");
 BAD_UINT(batch_pages, "0", "1025");
 BAD_UINT(hot_threshold, "0", "16");
 BAD_UINT(window_ms, "9", "60001");
+BAD_UINT(confirm_ms, "3", "1001");
+/* confirm_tests accepts 0: no "below min" case. */
+BAD(confirm_tests_not_a_number, "confirm_tests", "abc");
+BAD(confirm_tests_negative, "confirm_tests", "-1");
+BAD(confirm_tests_above_max, "confirm_tests", "9");
+BAD(confirm_tests_empty, "confirm_tests", "");
 /* min_free_pct accepts 0: "below min" is only the negative case above. */
 BAD(min_free_pct_not_a_number, "min_free_pct", "abc");
 BAD(min_free_pct_trailing_garbage, "min_free_pct", "5x");
@@ -210,6 +216,8 @@ GOOD(hot_threshold_min, "hot_threshold", "1");
 GOOD(hot_threshold_max, "hot_threshold", "15");
 GOOD(window_ms_min, "window_ms", "10");
 GOOD(window_ms_max, "window_ms", "60000");
+GOOD(confirm_tests_off, "confirm_tests", "0");
+GOOD(confirm_ms_min, "confirm_ms", "4");
 GOOD(min_free_pct_min, "min_free_pct", "0");
 GOOD(min_free_pct_max, "min_free_pct", "50");
 GOOD(mode_promote, "mode", "promote");

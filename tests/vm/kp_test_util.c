@@ -35,6 +35,8 @@ const struct kp_param kp_params[] = {
 	{ "hint_latency_ms",	"100" },
 	{ "mglru_min_ms",	"400" },
 	{ "mglru_max_ms",	"5000" },
+	{ "confirm_ms",		"20" },
+	{ "confirm_tests",	"3" },
 	{ NULL, NULL },
 };
 

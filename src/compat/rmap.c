@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A targeted look at one page's accessed bits: the confirmation stage's
+ * only tool (src/classify/confirm.c).
+ *
+ * The kernel has no exported call that tests and clears the accessed bits
+ * of one folio's mappings: folio_referenced() is for isolated folios (it
+ * would run MGLRU's look-around on a folio still on its LRU), page_idle
+ * needs CONFIG_IDLE_PAGE_TRACKING. So kpromoted walks the folio's reverse
+ * map itself, as DAMON's physical-address operations do: rmap_walk() and
+ * page_vma_mapped_walk() (both resolved, reached through their stubs) find
+ * every PTE or PMD that maps it, and the x86 accessed bit is tested and
+ * cleared there. Secondary MMUs (KVM) are not asked.
+ *
+ * A cleared accessed bit is set again only when the CPU walks the page
+ * table, and a page in constant use stays in the TLB: without a flush, a
+ * hot page looks idle at the next look (the kernel does not flush for its
+ * own aging, whose passes are seconds apart; looks 20 ms apart need it).
+ * A round of looks (kp_compat_look_begin/end) notes each address space
+ * whose bits it cleared and flushes each once at its end (flush_tlb_mm_range,
+ * resolved): one flush per address space per round, not one per page, and
+ * every look after it sees the accesses made since.
+ *
+ * The walk never sleeps on a contended lock (try_lock): a busy folio is
+ * looked at again next round.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pgtable.h>
+#include <linux/rmap.h>
+#include <linux/sched/mm.h>
+#include <asm/tlbflush.h>
+#include "kpromoted/kpromoted.h"
+#include "kpromoted/classify.h"
+#include "kpromoted/compat.h"
+#include "kpromoted/ksyms.h"
+
+void kp_call_rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+bool kp_call_page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw);
+void kp_call_flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
+				unsigned long end, unsigned int stride_shift,
+				bool freed_tables);
+
+const char *kp_compat_look_unavailable(void)
+{
+	if (!kp_ksym_present(kp_addr_rmap_walk) ||
+	    !kp_ksym_present(kp_addr_page_vma_mapped_walk) ||
+	    !kp_ksym_present(kp_addr_flush_tlb_mm_range))
+		return "rmap_walk, page_vma_mapped_walk or flush_tlb_mm_range not found in this kernel";
+	return NULL;
+}
+
+/* Address spaces whose accessed bits this round cleared (each holds an mmgrab). */
+#define KP_ROUND_MMS 32
+static struct mm_struct *kp_round_mm[KP_ROUND_MMS];
+static unsigned int kp_nr_round_mm;
+
+/* Notes mm for the flush at the end of the round; false when the list is full. */
+static bool kp_round_note(struct mm_struct *mm)
+{
+	unsigned int i;
+
+	for (i = 0; i < kp_nr_round_mm; i++)
+		if (kp_round_mm[i] == mm)
+			return true;
+	if (kp_nr_round_mm == KP_ROUND_MMS)
+		return false;
+	mmgrab(mm);
+	kp_round_mm[kp_nr_round_mm++] = mm;
+	return true;
+}
+
+void kp_compat_look_begin(void)
+{
+	kp_nr_round_mm = 0;
+}
+
+void kp_compat_look_end(void)
+{
+	while (kp_nr_round_mm) {
+		struct mm_struct *mm = kp_round_mm[--kp_nr_round_mm];
+
+		kp_call_flush_tlb_mm_range(mm, 0UL, TLB_FLUSH_ALL, 0UL, false);
+		mmdrop(mm);
+	}
+}
+
+/* x86: the hardware sets _PAGE_ACCESSED; clearing it needs no flush. */
+static bool kp_pte_test_clear_young(pte_t *pte)
+{
+	pte_t v = ptep_get(pte);
+
+	return pte_present(v) && pte_young(v) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)&pte->pte);
+}
+
+static bool kp_pmd_test_clear_young(pmd_t *pmd)
+{
+	pmd_t v = READ_ONCE(*pmd);
+
+	return pmd_present(v) && pmd_young(v) &&
+	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)pmd);
+}
+
+/* rmap_one: called by rmap_walk() for each VMA that may map the folio. */
+static bool kp_look_one(struct folio *folio, struct vm_area_struct *vma,
+			unsigned long addr, void *arg)
+{
+	/*
+	 * DEFINE_FOLIO_VMA_WALK() but with folio->index for the offset: 6.1's
+	 * folio_pgoff() calls a function not exported for hugetlb, and
+	 * hugetlb folios are never on an LRU, so never looked at here.
+	 */
+	struct page_vma_mapped_walk pvmw = {
+		.pfn = folio_pfn(folio),
+		.nr_pages = folio_nr_pages(folio),
+		.pgoff = folio->index,
+		.vma = vma,
+		.address = addr,
+	};
+	bool *young = arg, cleared = false;
+	unsigned long start = addr, end = addr;
+
+	/* Runs to the end: page_vma_mapped_walk() drops its locks itself then. */
+	while (kp_call_page_vma_mapped_walk(&pvmw)) {
+		unsigned long size = pvmw.pte ? PAGE_SIZE : HPAGE_PMD_SIZE;
+
+		if (pvmw.pte)
+			cleared |= kp_pte_test_clear_young(pvmw.pte);
+		else if (pvmw.pmd)
+			cleared |= kp_pmd_test_clear_young(pvmw.pmd);
+		start = min(start, pvmw.address);
+		end = max(end, pvmw.address + size);
+	}
+	*young |= cleared;
+	/*
+	 * Even a clear bit may hide a cached translation (the MGLRU walk
+	 * clears without flushing): every mapping looked at is flushed
+	 * before the next look.
+	 */
+	if (end > start && !kp_round_note(vma->vm_mm))
+		kp_call_flush_tlb_mm_range(vma->vm_mm, start, end, PAGE_SHIFT, false);
+	return true;
+}
+
+enum kp_look kp_compat_look(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct rmap_walk_control rwc = { .rmap_one = kp_look_one, .try_lock = true };
+	enum kp_look look = KP_LOOK_GONE;
+	struct folio *folio;
+	bool young = false, need_lock;
+
+	if (!page)
+		return KP_LOOK_GONE;
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
+		return KP_LOOK_GONE;
+	if (unlikely(page_folio(page) != folio) || !folio_test_lru(folio) ||
+	    !folio_mapped(folio) || !kp_node_is_slow(folio_nid(folio)))
+		goto put;
+	/* File and KSM folios need the folio lock for a stable mapping. */
+	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
+	if (need_lock && !folio_trylock(folio)) {
+		look = KP_LOOK_BUSY;
+		goto put;
+	}
+	rwc.arg = &young;
+	kp_call_rmap_walk(folio, &rwc);
+	if (need_lock)
+		folio_unlock(folio);
+	if (rwc.contended)
+		look = KP_LOOK_BUSY;
+	else
+		look = young ? KP_LOOK_YOUNG : KP_LOOK_OLD;
+put:
+	folio_put(folio);
+	return look;
+}
