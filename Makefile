@@ -2,6 +2,7 @@
 #   make                  module against KDIR (default: the running kernel) + tools
 #   make unit             host unit tests (sanitizers)
 #   make vm-check RELEASE=bookworm|trixie|sid   build in that release's chroot, run guest suite
+#                 [GUEST_TESTS=kp_promote,kp_frequency]  only these guest programs
 #   make check            unit + vm-check for every release
 #   make demo             two-tier guest on a stock Debian kernel, hot set promoted
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -33,7 +34,7 @@ unit:
 	$(MAKE) -C tests/unit run
 
 vm-check:
-	scripts/vm-check.sh $(RELEASE)
+	scripts/vm-check.sh $(RELEASE) $(if $(GUEST_TESTS),kp.tests=$(GUEST_TESTS))
 
 check:
 	scripts/check.sh $(RELEASES)

@@ -161,3 +161,36 @@ long kp_anon_huge_kib(void)
 	p = strstr(buf, "AnonHugePages:");
 	return p ? strtol(p + strlen("AnonHugePages:"), NULL, 10) : -1;
 }
+
+/*
+ * Reads pages [hot_from, hot_from + hot) of b in a loop, and every other
+ * page about once a second (lukewarm: a cursor that goes round them all
+ * each second), until `want` hot pages are on node 0 or `seconds` pass.
+ */
+long kp_run_lukewarm(struct kp_buf *b, long hot_from, long want, double seconds)
+{
+	double t0 = kp_now_s(), end = t0 + seconds, next = 0, now;
+	long cold = b->pages - b->hot, done = 0, i;
+	unsigned long sink = 0;
+
+	while ((now = kp_now_s()) < end) {
+		long due = (long)((now - t0) * cold);
+
+		sink += touch(b->p + hot_from * KP_PAGE, b->hot);
+		/* The lukewarm pages due by now, skipping the hot part. */
+		for (; done < due; done++) {
+			i = done % cold;
+			if (i >= hot_from)
+				i += b->hot;
+			sink += ((volatile char *)b->p)[i * KP_PAGE];
+		}
+		if (now >= next) {
+			if (kp_pages_on_node(b->p + hot_from * KP_PAGE, b->hot, 0) >= want)
+				break;
+			usleep(1000);	/* see kp_run_hot() */
+			next = kp_now_s() + 0.5;
+		}
+	}
+	(void)sink;
+	return kp_pages_on_node(b->p + hot_from * KP_PAGE, b->hot, 0);
+}

@@ -38,6 +38,11 @@ void kp_buf_free(struct kp_buf *b);
 long kp_pages_on_node(char *p, long n, int nid);
 /* Reads the hot set until `want` of it is on node 0 or `seconds` pass. */
 long kp_run_hot(struct kp_buf *b, long want, double seconds);
+/*
+ * The same with the hot part at [hot_from, hot_from + b->hot) and every
+ * other page read about once a second (lukewarm).
+ */
+long kp_run_lukewarm(struct kp_buf *b, long hot_from, long want, double seconds);
 double kp_now_s(void);
 /* A /proc/vmstat counter, 0 if absent. */
 unsigned long kp_vmstat(const char *name);
