@@ -4,7 +4,7 @@
 # numa_balancing=2 on the same workload for comparison. Output goes to the demo's terminal.
 T=/tests
 CTL=$T/kpromotedctl
-HOTSET="$T/kp_hotset -m 256 -H 32 -n 1"
+HOTSET="$T/kp_hotset -m 256 -H 32 -n 1 -l"
 say() { printf '\n=== %s\n' "$*"; }
 vmstat() { awk -v k="$1" '$1 == k {print $2}' /proc/vmstat; }
 # Prefix the workload's reports so they are told from kpromotedctl's frames.
@@ -19,7 +19,7 @@ start_hotset() {
 }
 # summary LOG: placement at the start (every page bound to node 1), first and last report.
 summary() {
-	echo "  t=  0.0s hot_on_fast=  0.0% cold_on_fast=  0.0%   (allocated on node 1)"
+	echo "  t=  0.0s hot_on_fast=  0.0% cold_on_fast=  0.0%                   (allocated on node 1)"
 	grep '^t=' "$1" | head -n 1 | sed 's/^/  /'
 	grep '^t=' "$1" | tail -n 1 | sed 's/^/  /'
 }
@@ -36,7 +36,8 @@ if [ "$tiers" -lt 2 ]; then
 	params=slow_nodes=1
 	echo "this kernel puts both nodes in one tier: kpromoted is told slow_nodes=1"
 fi
-echo "workload: kp_hotset, 256 MiB faulted on node 1, the first 32 MiB read in a loop (the hot set)"
+echo "workload: kp_hotset, 256 MiB faulted on node 1, the first 32 MiB read in a loop (the hot set),"
+echo "          every other page read about once a second (lukewarm: used, but not worth fast memory)"
 
 # The kernel's own balancing off, so the "before" is what a slow-tier allocation looks like.
 numab0=$(cat /proc/sys/kernel/numa_balancing)
@@ -45,6 +46,7 @@ echo 0 >/proc/sys/kernel/numa_balancing
 say "1. kpromoted: load, then watch for a minute"
 start_hotset 60 /tmp/kp.log
 mig0=$(vmstat pgmigrate_success)
+app0=$(vmstat numa_pages_migrated)
 $CTL load $params || exit 1
 # Every second while the hot set moves, then every 10 s (through cat: frames one after
 # another, not redrawn in place, so the demo's log reads like a story).
@@ -56,6 +58,7 @@ $CTL status --interval 0.5
 promoted=$($CTL stats | awk '$1 == "promoted_pages" {print $2}')
 $CTL unload || exit 1
 mig1=$(vmstat pgmigrate_success)
+app1=$(vmstat numa_pages_migrated)
 
 say "2. the same workload under the kernel's own NUMA balancing (numa_balancing=2)"
 if [ "$tiers" -lt 2 ]; then
@@ -65,19 +68,24 @@ fi
 echo 2 >/proc/sys/kernel/numa_balancing
 p0=$(vmstat pgpromote_success)
 g0=$(vmstat pgmigrate_success)
+a0=$(vmstat numa_pages_migrated)
 start_hotset 30 /tmp/nb.log
 wait $HS
 p1=$(vmstat pgpromote_success)
 g1=$(vmstat pgmigrate_success)
+a1=$(vmstat numa_pages_migrated)
 echo "$numab0" >/proc/sys/kernel/numa_balancing
 
 say "before/after (placement measured by the workload with move_pages(2))"
 echo "kpromoted (migrations in its own workers, rate-limited, hot pages only):"
 summary /tmp/kp.log
-echo "  pages promoted by kpromoted: ${promoted:-?}; pgmigrate_success +$((mig1 - mig0))"
+echo "  pages promoted by kpromoted: ${promoted:-?}; pgmigrate_success +$((mig1 - mig0));" \
+	"migrations in the application's page faults: $((${app1:-0} - ${app0:-0}))"
 echo "numa_balancing=2 (migrations in the faulting task):"
 summary /tmp/nb.log
-echo "  pgpromote_success +$((${p1:-0} - ${p0:-0})); pgmigrate_success +$((g1 - g0))"
+echo "  pgpromote_success +$((${p1:-0} - ${p0:-0})); pgmigrate_success +$((g1 - g0));" \
+	"migrations in the application's page faults: $((${a1:-0} - ${a0:-0}))"
+echo "(precision: of the workload's pages on the fast node, the share that is hot)"
 [ "$tiers" -lt 2 ] && echo "  (6.1: no tiers, so tiering mode cannot promote)"
 echo
 echo "numa_balancing is back to $(cat /proc/sys/kernel/numa_balancing); kpromoted is unloaded."

@@ -5,8 +5,10 @@
  * loop and prints, every report interval, how much of the hot set and of
  * the rest is on the fast node (move_pages(2) ground truth).
  *
- *   kp_hotset [-m MiB] [-H hot-MiB] [-s seconds] [-r report-ms] [-n slow-node] [-t]
+ *   kp_hotset [-m MiB] [-H hot-MiB] [-s seconds] [-r report-ms] [-n slow-node] [-t] [-l]
  *   -n -1: no placement, the default policy decides (for pressure runs)
+ *   -l: the rest of the buffer is lukewarm, each page read about once a second
+ * Precision: of the pages on the fast node, the share that is hot.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -19,7 +21,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kp_hotset [-m MiB] [-H hot-MiB] [-s seconds] [-r report-ms] [-n slow-node] [-t]\n");
+	fprintf(stderr, "usage: kp_hotset [-m MiB] [-H hot-MiB] [-s seconds] [-r report-ms] [-n slow-node] [-t] [-l]\n");
 	exit(2);
 }
 
@@ -28,10 +30,10 @@ int main(int argc, char **argv)
 	long mib = 64, hot_mib = 8, seconds = 30, report_ms = 1000, slow = 1;
 	double start, next, end;
 	struct kp_buf b;
-	bool thp = false;
+	bool thp = false, lukewarm = false;
 	int c;
 
-	while ((c = getopt(argc, argv, "m:H:s:r:n:t")) != -1) {
+	while ((c = getopt(argc, argv, "m:H:s:r:n:tl")) != -1) {
 		switch (c) {
 		case 'm': mib = atol(optarg); break;
 		case 'H': hot_mib = atol(optarg); break;
@@ -39,6 +41,7 @@ int main(int argc, char **argv)
 		case 'r': report_ms = atol(optarg); break;
 		case 'n': slow = atol(optarg); break;
 		case 't': thp = true; break;
+		case 'l': lukewarm = true; break;
 		default: usage();
 		}
 	}
@@ -50,20 +53,24 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("hotset: %ld MiB on node %ld, hot %ld MiB, %s pages\n", mib, slow, hot_mib,
-	       thp ? "huge" : "4 KiB");
+	printf("hotset: %ld MiB on node %ld, hot %ld MiB, %s pages%s\n", mib, slow, hot_mib,
+	       thp ? "huge" : "4 KiB", lukewarm ? ", the rest read once a second" : "");
 	start = kp_now_s();
 	end = start + seconds;
 	next = start;
 	while (kp_now_s() < end) {
-		kp_run_hot(&b, b.hot + 1, report_ms / 1000.0);
+		if (lukewarm)
+			kp_run_lukewarm(&b, 0, b.hot + 1, report_ms / 1000.0);
+		else
+			kp_run_hot(&b, b.hot + 1, report_ms / 1000.0);
 		if (kp_now_s() >= next) {
 			long hot0 = kp_pages_on_node(b.p, b.hot, 0);
 			long cold0 = kp_pages_on_node(b.p + b.hot * KP_PAGE, b.pages - b.hot, 0);
 
-			printf("t=%5.1fs hot_on_fast=%5.1f%% cold_on_fast=%5.1f%%\n",
+			printf("t=%5.1fs hot_on_fast=%5.1f%% cold_on_fast=%5.1f%% precision=%5.1f%%\n",
 			       kp_now_s() - start, 100.0 * hot0 / b.hot,
-			       100.0 * cold0 / (b.pages - b.hot));
+			       100.0 * cold0 / (b.pages - b.hot),
+			       hot0 + cold0 ? 100.0 * hot0 / (hot0 + cold0) : 0.0);
 			next += report_ms / 1000.0;
 		}
 	}
