@@ -5,7 +5,8 @@
 # Kernel command line: kpb.contender=NAME kpb.scenarios=a,b,.. kpb.secs=N kpb.seed=N
 #   kpb.rep=N kpb.mib=N kpb.hot=N [kpb.kp=name=value:name=value (more kpromoted parameters)]
 # Contenders: none, kernel (numa_balancing=2), kernel-nb1 (numa_balancing=1), damon,
-#   kp-hint, kp-mglru, kp-both. Scenarios: hot, hot-thp, pressure, shift, uniform,
+#   kp-hint, kp-mglru, kp-both, kp-default (no sources=: what modprobe gives a user).
+#   Scenarios: hot, hot-thp, pressure, shift, uniform,
 #   movepages.
 # Output: "KPB ..." lines (parsed by scripts/bench-report.py).
 C=none SCEN=hot SECS=20 SEED=42 REP=0 MIB=256 HOT=32
@@ -122,6 +123,7 @@ setup() {
 	kp-hint) modprobe kpromoted sources=hintfault $KP_EXTRA ;;
 	kp-mglru) w 0 $NB; modprobe kpromoted sources=mglru lru_gen=enable numa_balancing=keep $KP_EXTRA ;;
 	kp-both) modprobe kpromoted sources=hintfault,mglru lru_gen=enable $KP_EXTRA ;;
+	kp-default) modprobe kpromoted $KP_EXTRA ;;
 	*) say "note unknown contender $C"; return 1 ;;
 	esac
 }
@@ -149,7 +151,8 @@ for s in $(echo "$SCEN" | tr , ' '); do
 	if [ -d /sys/kernel/debug/kpromoted ]; then
 		for k in records records_hintfault records_mglru records_dropped records_filtered candidates promoted_pages \
 			hintfault_suppressed skipped_rate_limit skipped_no_room failed_migrate \
-			mglru_scans mglru_scan_cpu_ns table_bytes hot_threshold_effective; do
+			mglru_scans mglru_scan_cpu_ns table_bytes hot_threshold_effective \
+			nominated nominations_refused confirm_looks confirm_hot confirm_cold confirm_gone; do
 			kp="$kp kp_$k=$(kps $k)"
 		done
 	fi

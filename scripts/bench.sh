@@ -74,7 +74,7 @@ for rel in "${rels[@]}"; do
 		contenders="none kernel"
 		[[ $rel == bookworm ]] && contenders+=" kernel-nb1"
 		[[ $rel != bookworm ]] && contenders+=" damon"
-		contenders+=" kp-hint kp-mglru kp-both"
+		contenders+=" kp-hint kp-mglru kp-both kp-default"
 	fi
 	nscen=$(tr ',' '\n' <<<"$SCENARIOS" | grep -c .)
 	kp_more=$(tr -s ' ' ':' <<<"${BENCH_KP_PARAMS:-}" | sed 's/^://; s/:$//')
