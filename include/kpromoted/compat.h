@@ -56,7 +56,7 @@ void kp_compat_scan_period_restore(void);
 struct page;
 int kp_compat_scan_age_ms(struct page *head);
 
-/* Hook points per release: see src/compat/hooks.c. */
+/* Hook points; their function on each release: src/compat/hook_targets.c. */
 enum kp_hook_point {
 	KP_HOOK_HINTFAULT,	/* the hint-fault migrate decision */
 	KP_HOOK_MGLRU_YOUNG,	/* the MGLRU walk found a young PTE */
