@@ -70,7 +70,7 @@ void kp_compat_look_end(void);
 /* NULL when kp_compat_look() works here, else why not. */
 const char *kp_compat_look_unavailable(void);
 
-/* Hook points per release: see src/compat/hooks.c. */
+/* Hook points; their function on each release: src/compat/hook_targets.c. */
 enum kp_hook_point {
 	KP_HOOK_HINTFAULT,	/* the hint-fault migrate decision */
 	KP_HOOK_MGLRU_YOUNG,	/* the MGLRU walk found a young PTE */

@@ -5,6 +5,8 @@
  * each release and how to decode its arguments, and hands the source a
  * decoded event. The handler may ask the hooked function to return 0
  * (false), which is how kpromoted takes promotion out of the fault path.
+ * The framework is src/compat/hooks.c; the function and argument decoder
+ * of each point, per release, are in src/compat/hook_targets.c.
  */
 #ifndef KPROMOTED_HOOKS_H
 #define KPROMOTED_HOOKS_H

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <linux/nodemask.h>
 #include "kpromoted/policy.h"
+#include "kpromoted/tier_select.h"
 
 enum kp_mode { KP_MODE_PROMOTE, KP_MODE_OBSERVE };
 enum kp_numab { KP_NUMAB_AUTO, KP_NUMAB_KEEP };

@@ -4,6 +4,7 @@
  * default, the "accepted" text of the error line, and the modinfo
  * description. The module (src/core/params.c) declares its parameters from
  * it and kpromotedctl validates against it, so the two cannot disagree.
+ * The spec array and the functions below are in src/core/param_table.c.
  * Pure: built into the module, the tool and the host unit tests.
  */
 #ifndef KPROMOTED_PARAMS_H

@@ -1,45 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hook points on each release (see the table in kp_hook_targets):
- *
- * KP_HOOK_HINTFAULT: should_numa_migrate_memory(p, page-or-folio, src_nid,
- *   dst_cpu), the decision NUMA balancing takes on every hint fault of a
- *   page whose policy allows migration, small and huge alike. 6.1 passes
- *   a struct page, 6.12 and 7.2 a struct folio; both point at the head
- *   page, so the pfn is decoded the same way. A false return leaves the
- *   page where it is and keeps the fault cheap.
- *
- * KP_HOOK_MGLRU_YOUNG: get_pfn_folio(pfn, memcg, pgdat, ...), reached by the
- *   MGLRU page-table walk (and look-around) for PTEs that were young;
- *   a non-NULL return means the folio is on pgdat's node and was just
- *   found accessed. 7.2 dropped the last argument; the first three are the
- *   same everywhere. (On 6.12+, an mm with MMU notifiers also sends old
- *   PTEs here; such rare false sightings only add a count.)
- *
- * Only exact function names are accepted: a compiler clone (.isra,
- * .constprop) may have a different argument layout, and a hook that
- * decodes the wrong registers is worse than no hook.
+ * The hook framework: a kretprobe per armed hook on the function
+ * src/compat/hook_targets.c names for its point, the entry and return
+ * handlers that decode the arguments there, run the source's handler and
+ * count its hits (and force a 0 return when asked), arming and disarming,
+ * the load-time self-test, and the debugfs `hooks` lines. Nothing here
+ * differs between releases.
  */
+#include <linux/cpumask.h>
 #include <linux/kprobes.h>
-#include <linux/memory_hotplug.h>
-#include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <linux/seq_file.h>
-#include <linux/topology.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/hooks.h"
+#include "kpromoted/hook_targets.h"
 #include "kpromoted/ksyms.h"
-
-struct kp_hook_target {
-	const char *func;
-	/* Call the handler when the function returns non-zero, not at entry. */
-	bool on_nonzero_return;
-};
-
-static const struct kp_hook_target kp_hook_targets[KP_NR_HOOK_POINTS] = {
-	[KP_HOOK_HINTFAULT] = { "should_numa_migrate_memory", false },
-	[KP_HOOK_MGLRU_YOUNG] = { "get_pfn_folio", true },
-};
 
 #define KP_MAX_HOOKS 4
 static struct kp_hook *kp_hooks[KP_MAX_HOOKS];
@@ -51,51 +26,13 @@ struct kp_hook_frame {
 	bool force_zero;
 };
 
-static bool kp_decode(enum kp_hook_point point, struct pt_regs *regs,
-		      struct kp_hook_event *ev)
-{
-	switch (point) {
-	case KP_HOOK_HINTFAULT: {
-		struct page *page = (struct page *)regs_get_kernel_argument(regs, 1);
-		int cpu = (int)regs_get_kernel_argument(regs, 3);
-
-		if (!page)
-			return false;
-		ev->pfn = page_to_pfn(page);
-		ev->memcg = NULL;
-		/* Before the function body replaces the stamp with "now". */
-		ev->scan_age_ms = kp_compat_scan_age_ms(page);
-		ev->page_nid = (int)regs_get_kernel_argument(regs, 2);
-		ev->accessing_nid = (cpu >= 0 && cpu < nr_cpu_ids) ?
-				    cpu_to_node(cpu) : KP_NID_UNKNOWN;
-		return true;
-	}
-	case KP_HOOK_MGLRU_YOUNG: {
-		struct pglist_data *pgdat =
-			(struct pglist_data *)regs_get_kernel_argument(regs, 2);
-
-		if (!pgdat)
-			return false;
-		ev->pfn = regs_get_kernel_argument(regs, 0);
-		ev->memcg = (struct mem_cgroup *)regs_get_kernel_argument(regs, 1);
-		ev->scan_age_ms = -1;
-		ev->page_nid = pgdat->node_id;
-		ev->accessing_nid = KP_NID_UNKNOWN;
-		return true;
-	}
-	case KP_NR_HOOK_POINTS:
-		break;
-	}
-	return false;
-}
-
 static int kp_hook_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kp_hook *hook = container_of(get_kretprobe(ri), struct kp_hook, krp);
 	struct kp_hook_frame *frame = (struct kp_hook_frame *)ri->data;
 
 	frame->force_zero = false;
-	frame->valid = kp_decode(hook->point, regs, &frame->ev);
+	frame->valid = kp_hook_decode(hook->point, regs, &frame->ev);
 	if (frame->valid && !kp_hook_targets[hook->point].on_nonzero_return) {
 		atomic_long_inc(&hook->fired);
 		frame->force_zero = hook->handler(hook, &frame->ev);

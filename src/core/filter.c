@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/parse.h"
 #include "kpromoted/stats.h"
 
 #define KP_MAX_RULES 16

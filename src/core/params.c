@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/params.h"
+#include "kpromoted/parse.h"
 
 #define KP_RAW_LEN 64
 

@@ -5,6 +5,7 @@
 #include <linux/slab.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/compat.h"
+#include "kpromoted/parse.h"
 
 struct kp_tiers kp_tiers;
 

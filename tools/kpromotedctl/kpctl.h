@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kpromotedctl's pure pieces: parameter checks (on top of the module's own
- * parsers in src/core/policy.c), debugfs `name value` text, rates, JSON and
+ * parsers, tier selection and parameter table: src/core/parse.c,
+ * tier_select.c, param_table.c), debugfs `name value` text, rates, JSON and
  * settings comparison. No I/O besides the FILE * handed in, so the host
  * unit tests (tools/kpromotedctl/tests) exercise all of it.
  */

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "kpctl.h"
-#include "kpromoted/policy.h"
+#include "kpromoted/parse.h"
+#include "kpromoted/tier_select.h"
 #include "kpromoted/params.h"
 
 /* ---- `name value` text ---- */

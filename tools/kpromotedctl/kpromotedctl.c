@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "kpctl.h"
-#include "kpromoted/policy.h"
+#include "kpromoted/parse.h"
 
 #define DEBUGFS_MNT "/sys/kernel/debug"
 #define KP_DEBUGFS DEBUGFS_MNT "/kpromoted"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Parameter parsing and tier selection: pure functions, built into the
- * module and into the host unit tests (tests/unit).
+ * The text syntax of kpromoted's values: numbers, node lists, source lists,
+ * enum words, a node list formatted back, and the debugfs `filter` command.
+ * Pure functions, built into the module, tools/kpromotedctl and the host
+ * unit tests (tests/unit).
  */
 #ifdef __KERNEL__
 #include <linux/kernel.h>
@@ -10,8 +12,7 @@
 #include <string.h>
 #include <stdio.h>
 #endif
-#include "kpromoted/policy.h"
-#include "kpromoted/params.h"
+#include "kpromoted/parse.h"
 
 const char *const kp_source_names[KP_NR_SOURCES] = {
 	[KP_SRC_HINTFAULT] = "hintfault",
@@ -244,46 +245,6 @@ int kp_format_nodelist(u64 mask, char *buf, size_t len)
 	return (int)pos;
 }
 
-int kp_select_tiers(const struct kp_node_info *nodes, int nr_nodes, u64 override,
-		    struct kp_tiers *out, const char **why)
-{
-	u64 mem = 0, top = 0;
-	int nid;
-
-	if (nr_nodes > KP_MAX_NODES)
-		nr_nodes = KP_MAX_NODES;
-	for (nid = 0; nid < nr_nodes; nid++) {
-		if (!nodes[nid].online || !nodes[nid].has_memory)
-			continue;
-		mem |= 1ull << nid;
-		if (nodes[nid].toptier)
-			top |= 1ull << nid;
-	}
-	out->fast = 0;
-	out->slow = 0;
-	if (override) {
-		out->source = KP_TIERS_OVERRIDE;
-		if (override & ~mem) {
-			*why = "names a node that is not an online memory node";
-			return -1;
-		}
-		if (override == mem) {
-			*why = "names every memory node: no fast node would remain";
-			return -1;
-		}
-		out->slow = override;
-		out->fast = mem & ~override;
-		return 0;
-	}
-	out->source = KP_TIERS_KERNEL;
-	out->fast = top;
-	out->slow = mem & ~top;
-	if (!out->slow || !out->fast) {
-		*why = "no slow memory node: the kernel's memory tiers put every memory node in one tier";
-		return -1;
-	}
-	return 0;
-}
 
 /* Next space-separated word of *s: its start, length in *n; advances *s. */
 static const char *kp_next_word(const char **s, size_t *n)
@@ -346,80 +307,6 @@ int kp_parse_filter_cmd(const char *s, struct kp_filter_cmd *cmd, const char **w
 	kp_next_word(&s, &n);
 	if (n || (*s && *s != '\n')) {
 		*why = "unexpected text after the command";
-		return -1;
-	}
-	return 0;
-}
-
-const char *const kp_mode_words[] = { "promote", "observe", NULL };
-const char *const kp_numab_words[] = { "auto", "keep", NULL };
-const char *const kp_lrugen_words[] = { "keep", "enable", NULL };
-const char *const kp_inject_words[] = {
-	"none", "tiers", "symbols", "hooks", "debugfs", "sources", NULL
-};
-
-const struct kp_param_spec kp_param_specs[KP_NR_PARAMS] = {
-#define KP_PARAM_SPEC(pname, ptype, tstr, pmin, pmax, pwords, pdef, pacc, pdesc) \
-	[KP_PARAM_##pname] = { .name = #pname, .type = ptype, .min = pmin, .max = pmax, \
-			       .words = pwords, .def = pdef, .accepted = pacc },
-	KP_PARAMS(KP_PARAM_SPEC)
-#undef KP_PARAM_SPEC
-};
-
-int kp_param_index(const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < KP_NR_PARAMS; i++)
-		if (kp_word_is(name, len, kp_param_specs[i].name))
-			return i;
-	return -1;
-}
-
-int kp_param_parse(enum kp_param_id id, const char *s, struct kp_param_value *out,
-		   const char **why)
-{
-	const struct kp_param_spec *p = &kp_param_specs[id];
-	u32 idx;
-
-	switch (p->type) {
-	case KP_P_UINT:
-		if (kp_parse_uint(s, p->min, p->max, &out->num, why))
-			return -1;
-		/* "0 or N..max": zero switches the feature off. */
-		if (id == KP_PARAM_hintfault_period_max_ms && out->num && out->num < 1000) {
-			*why = "out of range";
-			return -1;
-		}
-		return 0;
-	case KP_P_ENUM:
-		return kp_parse_enum(s, p->words, &out->num, why);
-	case KP_P_NODES:
-		return kp_parse_nodelist(s, &out->nodes, why);
-	case KP_P_SOURCES:
-		return kp_parse_sources(s, &out->sources, &out->sources_auto, why);
-	case KP_P_INJECT:
-		if (((!strncmp(s, "symbol:", 7) && s[7]) || (!strncmp(s, "hook:", 5) && s[5])) &&
-		    strlen(s) < KP_INJECT_LEN) {
-			memcpy(out->inject, s, strlen(s) + 1);
-			return 0;
-		}
-		if (kp_parse_enum(s, p->words, &idx, why))
-			return -1;
-		memcpy(out->inject, p->words[idx], strlen(p->words[idx]) + 1);
-		return 0;
-	}
-	*why = "internal error";
-	return -1;
-}
-
-int kp_params_check_pairs(const struct kp_param_value *vals, enum kp_param_id *bad,
-			  enum kp_param_id *other, const char **why)
-{
-	if (vals[KP_PARAM_mglru_max_ms].num < vals[KP_PARAM_mglru_min_ms].num) {
-		*bad = KP_PARAM_mglru_max_ms;
-		*other = KP_PARAM_mglru_min_ms;
-		*why = "below";
 		return -1;
 	}
 	return 0;

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Parameter parsing and tier selection (src/core/policy.c). */
+/* Value syntax: parameter values, node lists, the filter command (src/core/parse.c). */
 #include <string.h>
 #include "tap.h"
-#include "kpromoted/policy.h"
-#include "kpromoted/params.h"
+#include "kpromoted/parse.h"
 
 static void test_uint(void)
 {
@@ -97,35 +96,6 @@ static void test_format(void)
 	CHECK(strlen(buf) <= 5, "format truncates safely: %s", buf);
 }
 
-static void test_tiers(void)
-{
-	struct kp_node_info two[2] = {
-		{ .online = true, .has_memory = true, .has_cpu = true, .toptier = true },
-		{ .online = true, .has_memory = true, .toptier = false },
-	};
-	struct kp_node_info flat[3] = {
-		{ .online = true, .has_memory = true, .has_cpu = true, .toptier = true },
-		{ .online = true, .has_memory = true, .toptier = true },
-		{ .online = false },
-	};
-	struct kp_tiers t;
-	const char *why = NULL;
-
-	CHECK(!kp_select_tiers(two, 2, 0, &t, &why) && t.fast == 1 && t.slow == 2 &&
-	      t.source == KP_TIERS_KERNEL, "kernel tiers: node 0 fast, node 1 slow");
-	CHECK(kp_select_tiers(flat, 3, 0, &t, &why) && strstr(why, "no slow memory node"),
-	      "one tier: no slow node");
-	CHECK(!kp_select_tiers(flat, 3, 2, &t, &why) && t.fast == 1 && t.slow == 2 &&
-	      t.source == KP_TIERS_OVERRIDE, "override on a flat kernel");
-	CHECK(!kp_select_tiers(two, 2, 2, &t, &why) && t.source == KP_TIERS_OVERRIDE,
-	      "override wins over kernel tiers");
-	CHECK(kp_select_tiers(flat, 3, 4, &t, &why) && strstr(why, "not an online memory node"),
-	      "override naming an offline node");
-	CHECK(kp_select_tiers(flat, 3, 1ull << 40, &t, &why), "override naming a missing node");
-	CHECK(kp_select_tiers(flat, 3, 3, &t, &why) && strstr(why, "no fast node"),
-	      "override naming every memory node");
-}
-
 static void test_filter(void)
 {
 	struct kp_filter_cmd c;
@@ -147,45 +117,13 @@ static void test_filter(void)
 	CHECK(kp_parse_filter_cmd("", &c, &why), "empty refused");
 }
 
-static void test_param_table(void)
-{
-	struct kp_param_value v, all[KP_NR_PARAMS];
-	enum kp_param_id bad, other;
-	const char *why = NULL;
-	int i, ok = 1;
-
-	for (i = 0; i < KP_NR_PARAMS; i++)
-		ok &= !kp_param_parse(i, kp_param_specs[i].def, &all[i], &why);
-	CHECK(ok, "every default parses");
-	CHECK(!kp_params_check_pairs(all, &bad, &other, &why), "the defaults agree with each other");
-	CHECK(kp_param_index("mode", 4) == KP_PARAM_mode && kp_param_index("mod", 3) < 0,
-	      "lookup by exact name");
-	CHECK(!kp_param_parse(KP_PARAM_hintfault_period_max_ms, "0", &v, &why) && v.num == 0,
-	      "scan-period cap 0 = keep the kernel's");
-	CHECK(kp_param_parse(KP_PARAM_hintfault_period_max_ms, "999", &v, &why), "cap below 1000 refused");
-	CHECK(!kp_param_parse(KP_PARAM_hintfault_period_max_ms, "1000", &v, &why), "cap 1000 accepted");
-	CHECK(!kp_param_parse(KP_PARAM_inject_fail, "symbol:migrate_pages", &v, &why) &&
-	      !strcmp(v.inject, "symbol:migrate_pages"), "inject a symbol");
-	CHECK(kp_param_parse(KP_PARAM_inject_fail, "symbol:", &v, &why), "inject needs a symbol name");
-	CHECK(!kp_param_parse(KP_PARAM_inject_fail, "hook:mglru", &v, &why) &&
-	      !strcmp(v.inject, "hook:mglru"), "inject a hook failure");
-	CHECK(kp_param_parse(KP_PARAM_inject_fail, "hook:", &v, &why), "inject needs a hook name");
-	CHECK(!kp_param_parse(KP_PARAM_mode, "observe", &v, &why) && v.num == 1, "enum index");
-	all[KP_PARAM_mglru_min_ms].num = 900;
-	all[KP_PARAM_mglru_max_ms].num = 800;
-	CHECK(kp_params_check_pairs(all, &bad, &other, &why) && bad == KP_PARAM_mglru_max_ms &&
-	      other == KP_PARAM_mglru_min_ms, "max below min names both");
-}
-
 int main(void)
 {
-	test_param_table();
 	test_filter();
 	test_uint();
 	test_nodelist();
 	test_sources();
 	test_enum();
 	test_format();
-	test_tiers();
-	return tap_done("policy");
+	return tap_done("parse");
 }
