@@ -36,18 +36,91 @@ check "kallsyms_lookup_name never called directly or through a pointer" \
 check "no function pointer is loaded from a resolved address" \
 	none '\(\*\)\([^)]*\)\) *kp_addr_|= *\([a-z_ ]*\(\*\)' src
 check "no %px (raw kernel pointers) anywhere" none '%px' --exclude=check_construction.sh src include tests tools
-stubs_direct() {
-	local obj=$1
-	[ -f "$obj" ] || { echo "missing $obj"; return 1; }
-	objdump -d "$obj" | grep -E '(call|jmp)q? +\*' && return 1
-	objdump -d "$obj" | grep -cE 'push +0x0\(%rip\)' | grep -qx "$(grep -c 'X(' include/kpromoted/ksyms.h | awk '{print $1}')" || true
-	return 0
+# The stub names ksyms.h defines: kallsyms_lookup_name's and one per KP_KSYMS entry.
+stub_names() {
+	printf '%s\n' '#include "kpromoted/ksyms.h"' \
+		'#define KP_STUB_NAME(name, req, feat) kp_call_##name' \
+		'kp_call_kallsyms_lookup_name' 'KP_KSYMS(KP_STUB_NAME)' |
+		cpp -P -D__ASSEMBLY__ -Iinclude - | tr -s ' \t' '\n' | grep '^kp_call_' | sort
 }
-check "stubs contain no indirect call or jump (host build)" stubs_direct tests/unit/build/ksym_thunk.o
+# stubs_exact OBJ: exactly the stubs ksyms.h names, each one push and no indirect branch.
+stubs_exact() {
+	local obj=$1 want have
+	[ -f "$obj" ] || { echo "missing $obj"; return 1; }
+	want=$(stub_names)
+	[ -n "$want" ] || { echo "no stub names from include/kpromoted/ksyms.h"; return 1; }
+	have=$(nm "$obj" | awk '$2 == "T" && $3 ~ /^kp_call_/ {print $3}' | sort)
+	[ "$want" = "$have" ] || { diff <(echo "$want") <(echo "$have"); return 1; }
+	objdump -d "$obj" | grep -E '(call|jmp)q? +\*' && return 1
+	[ "$(objdump -d "$obj" | grep -cE 'push +0x0\(%rip\)')" -eq "$(echo "$want" | wc -l)" ] ||
+		{ echo "push count is not one per stub"; return 1; }
+}
+# The kernel config a built module is for (out/REL/kpromoted.ko -> REL's headers).
+ko_config() {
+	local env
+	env=${KP_CACHE:-.cache}/release/$(basename "$(dirname "$1")").env
+	[ -f "$env" ] || return 1
+	(
+		# shellcheck source=/dev/null
+		. "$env"
+		for f in "$KP_CHROOT$KP_KDIR/include/config/auto.conf" "$KP_CHROOT$KP_KDIR/.config"; do
+			[ -f "$f" ] && { echo "$f"; exit 0; }
+		done
+		exit 1
+	)
+}
+# stubs_return KO CONFIG: where the kernel has return thunks (retbleed/SRSO), every
+# kp_call_* ends in jmp __x86_return_thunk that objtool listed in .return_sites (so
+# the kernel patches it as its own returns); never in a bare ret.
+stubs_return() {
+	local ko=$1 conf=$2 rethunk=0 sites
+	grep -qE '^CONFIG_(MITIGATION_)?RETHUNK=y' "$conf" && rethunk=1
+	sites=$(readelf -rW "$ko" | awk '/^Relocation section/ {p = ($3 ~ /return_sites/)}
+		p && $5 == ".text" && $6 == "+" {print $7}' | tr '\n' ' ')
+	objdump -drw --no-show-raw-insn "$ko" | awk -v rethunk=$rethunk -v sites=" $sites " \
+		-v want="$(stub_names | wc -l)" '
+		function done_stub() {
+			if (stub == "") return
+			if (rets) { print stub ": bare ret"; bad++ }
+			if (rethunk && thunk == "") { print stub ": no jmp __x86_return_thunk"; bad++ }
+			if (rethunk && thunk != "" && index(sites, " " thunk " ") == 0) {
+				print stub ": return at 0x" thunk " not in .return_sites"; bad++
+			}
+			if (!rethunk && !plain) { print stub ": no ret"; bad++ }
+			stub = ""
+		}
+		/^[0-9a-f]+ <.*>:$/ {
+			done_stub()
+			if ($2 ~ /^<kp_call_/) {
+				stub = substr($2, 2, length($2) - 3); n++
+				rets = plain = 0; thunk = ""
+			}
+			next
+		}
+		stub == "" || !/^ *[0-9a-f]+:\t/ { next }
+		{
+			addr = $1; sub(/:$/, "", addr); sub(/^0+/, "", addr)
+			if ($2 == "ret" || $2 == "retq") { if (rethunk) rets++; else plain++ }
+			if ($2 ~ /^jmp/ && /R_X86_64_(PLT|PC)32[ \t]+__x86_return_thunk-0x4/) thunk = addr
+		}
+		END {
+			done_stub()
+			if (n != want) { print n " stubs, expected " want; bad++ }
+			exit bad > 0
+		}'
+}
+check "stubs: exactly the ones ksyms.h names, no indirect call or jump (host build)" \
+	stubs_exact tests/unit/build/ksym_thunk.o
 for ko in "${KP_CACHE:-.cache}"/out/*/kpromoted.ko; do
 	[ -f "$ko" ] || continue
-	check "stubs contain no indirect call or jump ($ko)" \
-		sh -c "objdump -d --no-show-raw-insn '$ko' | awk '/<kp_call_.*>:/{s=1;next} /^$/{s=0} s' | grep -E '(call|jmp)q? +\\*' && exit 1 || exit 0"
+	check "stubs: exactly the ones ksyms.h names, no indirect call or jump ($ko)" \
+		stubs_exact "$ko"
+	if conf=$(ko_config "$ko"); then
+		check "stubs return through the kernel's return thunk where it has one ($ko, $conf)" \
+			stubs_return "$ko" "$conf"
+	else
+		check "kernel config for $ko found (release env, headers)" false
+	fi
 done
 echo "1..$n"
 echo "# construction: $((n - failed)) passed, $failed failed"
