@@ -109,6 +109,28 @@ stubs_return() {
 			exit bad > 0
 		}'
 }
+# fake_sc_filled KO: the scan_control stand-in 6.1's aging reads
+# (src/compat/scan_control_61.h) is read-only and every byte of it is 0x7f.
+fake_sc_filled() {
+	local ko=$1 sym sec off size bytes tmp
+	sym=$(objdump -t "$ko" | awk '$NF == "kp_fake_sc"')
+	[ -n "$sym" ] || { echo "no kp_fake_sc in $ko"; return 1; }
+	read -r off sec size <<<"$(echo "$sym" | awk '{print $1, $(NF - 2), $(NF - 1)}')"
+	case $sec in
+	.rodata*) ;;
+	*) echo "kp_fake_sc is in $sec, not read-only data"; return 1 ;;
+	esac
+	tmp=$(mktemp)
+	objcopy -O binary --only-section="$sec" "$ko" "$tmp"
+	bytes=$(od -An -v -tx1 -j $((16#$off)) -N $((16#$size)) "$tmp" | tr -s ' ' '\n' |
+		grep -v '^$' | sort | uniq -c)
+	rm -f "$tmp"
+	if [ "$(echo "$bytes" | awk '{print $2}')" != 7f ] || [ $((16#$size)) -lt 1024 ]; then
+		echo "kp_fake_sc ($((16#$size)) bytes): byte counts:"
+		echo "$bytes"
+		return 1
+	fi
+}
 check "stubs: exactly the ones ksyms.h names, no indirect call or jump (host build)" \
 	stubs_exact tests/unit/build/ksym_thunk.o
 for ko in "${KP_CACHE:-.cache}"/out/*/kpromoted.ko; do
@@ -120,6 +142,11 @@ for ko in "${KP_CACHE:-.cache}"/out/*/kpromoted.ko; do
 			stubs_return "$ko" "$conf"
 	else
 		check "kernel config for $ko found (release env, headers)" false
+	fi
+	# Only the 6.1 aging call takes a scan_control.
+	if modinfo -F vermagic "$ko" | grep -q '^6\.1\.'; then
+		check "6.1 aging's scan_control stand-in is read-only and all 0x7f ($ko)" \
+			fake_sc_filled "$ko"
 	fi
 done
 echo "1..$n"
