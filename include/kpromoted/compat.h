@@ -52,6 +52,10 @@ unsigned int kp_compat_mglru_age_node(int nid);
 int kp_compat_scan_period_cap(unsigned int max_ms);
 void kp_compat_scan_period_restore(void);
 
+/* A task's NUMA-balancing scan period in ms (0 without CONFIG_NUMA_BALANCING). */
+struct task_struct;
+unsigned int kp_compat_numa_scan_period_ms(struct task_struct *p);
+
 /* The tiering-mode scan stamp of a hint-faulting page, as an age in ms. */
 struct page;
 int kp_compat_scan_age_ms(struct page *head);

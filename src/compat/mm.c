@@ -8,6 +8,7 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
+#include <linux/sched.h>
 #include <linux/version.h>
 #include <linux/vmstat.h>
 #include "kpromoted/kpromoted.h"
@@ -162,6 +163,16 @@ void kp_compat_scan_period_restore(void)
 		return;
 	}
 	WRITE_ONCE(*max, kp_scan_max_saved);
+}
+
+/* task_struct has the field only with CONFIG_NUMA_BALANCING. */
+unsigned int kp_compat_numa_scan_period_ms(struct task_struct *p)
+{
+#ifdef CONFIG_NUMA_BALANCING
+	return READ_ONCE(p->numa_scan_period);
+#else
+	return 0;
+#endif
 }
 
 /*

@@ -36,6 +36,35 @@ check "kallsyms_lookup_name never called directly or through a pointer" \
 check "no function pointer is loaded from a resolved address" \
 	none '\(\*\)\([^)]*\)\) *kp_addr_|= *\([a-z_ ]*\(\*\)' src
 check "no %px (raw kernel pointers) anywhere" none '%px' --exclude=check_construction.sh src include tests tools
+# Kernel options the module cannot build or work without: dkms.conf refuses kernels
+# without them (BUILD_EXCLUSIVE_CONFIG) and README lists the same ones.
+dkms_configs() {
+	sed -n 's/^BUILD_EXCLUSIVE_CONFIG="\(.*\)"/\1/p' dkms.conf | tr ' ' '\n' |
+		grep -v -e '^$' -e '^CONFIG_X86_64$' | sort
+}
+readme_configs() {
+	sed -n '/^Requirements:/,/^$/p' README.md | grep -oE 'CONFIG_[A-Z0-9_]+' | sort -u
+}
+same_configs() {
+	diff <(dkms_configs) <(readme_configs) | sed 's/^</dkms.conf only:/; s/^>/README only:/'
+	[ -n "$(dkms_configs)" ] && [ "$(dkms_configs)" = "$(readme_configs)" ]
+}
+# configs_for_fields: a kernel field the sources read that exists only with an
+# option makes that option a requirement (PATTERN:CONFIG_X pairs).
+configs_for_fields() {
+	local pairs=('->numa_scan_period:CONFIG_NUMA_BALANCING') pair pat opt bad=0
+	for pair in "${pairs[@]}"; do
+		pat=${pair%%:*} opt=${pair##*:}
+		if grep -rqF -- "$pat" src && ! dkms_configs | grep -qx "$opt"; then
+			echo "src reads $pat, which needs $opt: not in dkms.conf BUILD_EXCLUSIVE_CONFIG"
+			bad=1
+		fi
+	done
+	return $bad
+}
+check "README's kernel requirements are dkms.conf's BUILD_EXCLUSIVE_CONFIG" same_configs
+check "kernel fields the sources read have their option in BUILD_EXCLUSIVE_CONFIG" \
+	configs_for_fields
 # The stub names ksyms.h defines: kallsyms_lookup_name's and one per KP_KSYMS entry.
 stub_names() {
 	printf '%s\n' '#include "kpromoted/ksyms.h"' \
