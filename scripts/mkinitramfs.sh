@@ -3,8 +3,8 @@
 #   /init (scripts/guest/init), static busybox + applet links, the host's kmod
 #   (modprobe/insmod/rmmod/lsmod/modinfo) with its libraries, kpromoted.ko in
 #   /lib/modules/<kver>/extra plus depmod data, the guest tests in /tests (run.sh + binaries
-#   from build-tests.sh) with every shared library they need, and the failure-detection
-#   self-tests in /kp.
+#   from build-tests.sh) with every shared library they need, the stock modules the tests
+#   load (brd), and the failure-detection self-tests in /kp.
 # Usage: scripts/mkinitramfs.sh RELEASE
 # Env: KP_EXTRA_MODULES="mod ..." stock kernel modules to ship too (with dependencies);
 #      KP_INITRAMFS_EXTRA=DIR copied over the root last.
@@ -84,7 +84,10 @@ ship_module() { # ship_module NAME: a stock module and, recursively, its depende
 		ship_module "$dep"
 	done
 }
-for dep in $(modinfo -F depends "$KO" | tr ',' ' ') ${KP_EXTRA_MODULES:-}; do
+# Stock modules the guest tests load themselves: brd (a ramdisk whose page cache gives
+# reclaim something to do, tests/vm/kp_mglru.c).
+GUEST_MODULES="brd"
+for dep in $(modinfo -F depends "$KO" | tr ',' ' ') $GUEST_MODULES ${KP_EXTRA_MODULES:-}; do
 	ship_module "$dep"
 done
 depmod -b "$STAGE" "$KP_KVER"

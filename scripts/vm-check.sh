@@ -40,6 +40,8 @@ step "release (chroot, kernel, headers)"
 bash "$KP_SCRIPTS/release.sh" "$REL"
 step "module"
 bash "$KP_SCRIPTS/build-module.sh" "$REL"
+step "module construction (stubs, return thunks, 6.1 scan_control)"
+bash "$KP_ROOT/tests/unit/check_construction.sh" "$KP_CACHE/out/$REL/kpromoted.ko"
 # The suite below then tests the module DKMS built (dkms add/build/install in the chroot).
 step "module via DKMS"
 bash "$KP_SCRIPTS/dkms-build.sh" "$REL"

@@ -62,6 +62,12 @@ static int kp_sources_begin(void)
 	return err;
 }
 
+/*
+ * debugfs comes last: its files are the only way in from user space (the
+ * filter is writable), so they appear once every other step has succeeded
+ * and go first on unload, before the filter and everything else they reach
+ * is torn down. debugfs_remove_recursive() waits for writes in flight.
+ */
 static const struct kp_step kp_steps[] = {
 	{ "parameters", kp_params_validate, kp_nothing },
 	{ "symbols", kp_symbols_start, kp_nothing },
@@ -70,9 +76,9 @@ static const struct kp_step kp_steps[] = {
 	{ "table", kp_table_init, kp_table_exit },
 	{ "promotion", kp_promote_init, kp_promote_exit },
 	{ "confirmation", kp_confirm_init, kp_confirm_exit },
-	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
 	{ "filter", kp_nothing_int, kp_filter_exit },
 	{ "sources", kp_sources_begin, kp_sources_end },
+	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
 };
 
 static int kp_started;

@@ -54,6 +54,7 @@ unsigned int kp_compat_mglru_age_node(int nid);
 int kp_compat_scan_period_cap(unsigned int max_ms);
 void kp_compat_scan_period_restore(void);
 
+
 /* The tiering-mode scan stamp of a hint-faulting page, as an age in ms. */
 struct page;
 int kp_compat_scan_age_ms(struct page *head);

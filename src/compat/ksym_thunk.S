@@ -2,13 +2,19 @@
 /*
  * IBT-safe entry into resolved kernel functions (see kpromoted/ksyms.h).
  *
- * kp_call_<name>:  pushq kp_addr_<name>(%rip); ret
+ * kp_call_<name>:  pushq kp_addr_<name>(%rip); RET
  *
  * The caller reaches the stub with a direct CALL (no ENDBR needed), the
  * stub leaves the stack exactly as the caller built it plus the pushed
- * target, and RET pops the target: the function starts with the caller's
- * return address on top, as after a direct call. No indirect CALL or JMP
- * exists on this path, so a sealed ENDBR is never consulted.
+ * target, and the return pops the target: the function starts with the
+ * caller's return address on top, as after a direct call. No indirect
+ * CALL or JMP exists on this path, so a sealed ENDBR is never consulted.
+ *
+ * The return is the kernel's own RET (<linux/linkage.h>): on kernels that
+ * mitigate retbleed/SRSO with a return thunk it is a jmp to
+ * __x86_return_thunk, which objtool lists in .return_sites so the kernel
+ * patches it like its own returns. A bare ret here would be an
+ * unmitigated return on every call.
  *
  * The same file is assembled on the host by tests/unit (without
  * __KERNEL__) to test the mechanism.
@@ -17,12 +23,10 @@
 #include <linux/linkage.h>
 #include <linux/objtool.h>
 #include <asm/unwind_hints.h>
-#include <asm/nospec-branch.h>
 #include "kpromoted/ksyms.h"
 /*
- * The stub is code, not a C-ABI function: its CFA is deliberately left
- * undefined for objtool, and the RET is a jump in disguise, not a return
- * that rethunk mitigations need to patch.
+ * The stub is code, not a C-ABI function: its CFA is left undefined for
+ * objtool until the push makes the stack look like a function entry.
  */
 #include <linux/version.h>
 /* 6.4 renamed the "no CFA here" unwind hint (an assembler macro). */
@@ -35,14 +39,12 @@
 #ifndef ANNOTATE_NOENDBR
 #define ANNOTATE_NOENDBR
 #endif
-#ifndef ANNOTATE_UNRET_SAFE
-#define ANNOTATE_UNRET_SAFE
-#endif
 #else
 #define KP_STUB_HINT
 #define KP_STUB_RET_HINT
 #define ANNOTATE_NOENDBR
-#define ANNOTATE_UNRET_SAFE
+/* The host test models a return-thunk kernel and supplies the thunk. */
+#define RET jmp __x86_return_thunk
 #define SYM_CODE_START(name) .globl name; .type name, @function; name:
 #define SYM_CODE_END(name) .size name, . - name
 #ifndef KP_KSYMS
@@ -59,8 +61,7 @@ SYM_CODE_START(kp_call_\name)
 	pushq	kp_addr_\name(%rip)
 	/* Now the stack looks like function entry: RET "returns" into the target. */
 	KP_STUB_RET_HINT
-	ANNOTATE_UNRET_SAFE
-	ret
+	RET
 	int3
 SYM_CODE_END(kp_call_\name)
 .endm

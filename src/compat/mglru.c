@@ -44,20 +44,21 @@ struct mem_cgroup *kp_call_mem_cgroup_iter(struct mem_cgroup *root,
 					   struct mem_cgroup *prev, void *reclaim);
 
 #if KP_AGING_ABI == 1
+#include "scan_control_61.h"
+
 bool kp_call_try_to_inc_max_seq(struct lruvec *lruvec, unsigned long max_seq,
-				void *sc, bool can_swap, bool force_scan);
+				const void *sc, bool can_swap, bool force_scan);
 /*
- * 6.1 reads one field of its scan_control, sc->priority, and only when
- * the aging did not happen (another one is under way): priority <=
- * DEF_PRIORITY - 2 makes it sleep until that one finishes. The struct is
- * private to vmscan.c, so kpromoted hands it a buffer larger than the
- * struct with every byte 0x7f: whatever the field's offset and width,
- * priority reads as a large positive value and nothing waits.
+ * The scan_control 6.1 wants, filled so that the aging never waits for
+ * another one (see scan_control_61.h). Initialised at compile time and
+ * read-only: nothing can leave it zero (priority 0 waits) or change it.
  */
-static u8 kp_fake_sc[1024];
+static const u8 kp_fake_sc[KP_FAKE_SC_SIZE] = KP_FAKE_SC_INIT;
 
 static bool kp_age_lruvec(struct lruvec *lruvec, unsigned long max_seq)
 {
+	BUILD_BUG_ON(KP_61_DEF_PRIORITY != DEF_PRIORITY);
+	BUILD_BUG_ON(DEF_PRIORITY - 2 >= (s8)KP_FAKE_SC_FILL);
 	return kp_call_try_to_inc_max_seq(lruvec, max_seq, kp_fake_sc, true, true);
 }
 #elif KP_AGING_ABI == 2

@@ -8,6 +8,7 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
+#include <linux/sched.h>
 #include <linux/version.h>
 #include <linux/vmstat.h>
 #include "kpromoted/kpromoted.h"
@@ -126,7 +127,7 @@ unsigned long kp_compat_node_room(int nid)
 	return free > high ? free - high : 0;
 }
 
-static unsigned int kp_scan_max_saved;
+static unsigned int kp_scan_max_saved, kp_scan_max_ours;
 static bool kp_scan_max_changed;
 
 int kp_compat_scan_period_cap(unsigned int max_ms)
@@ -138,6 +139,7 @@ int kp_compat_scan_period_cap(unsigned int max_ms)
 	kp_scan_max_saved = READ_ONCE(*max);
 	if (max_ms && max_ms < kp_scan_max_saved) {
 		WRITE_ONCE(*max, max_ms);
+		kp_scan_max_ours = max_ms;
 		kp_scan_max_changed = true;
 		pr_info("NUMA-balancing scan period max: %u -> %u ms (restored on unload)\n",
 			kp_scan_max_saved, max_ms);
@@ -148,11 +150,19 @@ int kp_compat_scan_period_cap(unsigned int max_ms)
 void kp_compat_scan_period_restore(void)
 {
 	unsigned int *max = (unsigned int *)kp_addr_sysctl_numa_balancing_scan_period_max;
+	unsigned int now;
 
 	if (!kp_scan_max_changed)
 		return;
-	WRITE_ONCE(*max, kp_scan_max_saved);
 	kp_scan_max_changed = false;
+	/* An administrator's value (debugfs sched/numa_balancing) stays. */
+	now = READ_ONCE(*max);
+	if (now != kp_scan_max_ours) {
+		pr_info("NUMA-balancing scan period max: left at %u ms, changed while loaded (was %u before)\n",
+			now, kp_scan_max_saved);
+		return;
+	}
+	WRITE_ONCE(*max, kp_scan_max_saved);
 }
 
 /*

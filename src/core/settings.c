@@ -3,9 +3,13 @@
  * System settings kpromoted changes while loaded (numa_balancing, lru_gen).
  * Written through their own /proc or /sys files, so the kernel's handlers
  * run exactly as for an administrator's write (static keys, checks), and
- * restored in reverse order on unload.
+ * restored in reverse order on unload, unless an administrator changed
+ * one meanwhile: that value is theirs and stays.
  */
 #include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/path.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "kpromoted/kpromoted.h"
@@ -15,11 +19,28 @@
 
 struct kp_setting {
 	const char *path;
-	char old[KP_SETTING_LEN];
+	char old[KP_SETTING_LEN];	/* before kpromoted changed it */
+	char ours[KP_SETTING_LEN];	/* how it reads with kpromoted's value */
 };
 
 static struct kp_setting kp_settings[KP_MAX_SETTINGS];
 static int kp_nr_settings;
+
+/*
+ * Opens path from the root of the init task, which PID 1 and every kernel
+ * thread share, not from the caller's: an insmod or rmmod run in a chroot
+ * or a mount namespace without /proc or /sys still reaches the system's.
+ */
+static struct file *kp_setting_open(const char *path, int flags)
+{
+	struct path root;
+	struct file *f;
+
+	get_fs_root(init_task.fs, &root);
+	f = file_open_root(&root, path, flags, 0);
+	path_put(&root);
+	return f;
+}
 
 int kp_setting_read(const char *path, char *buf, size_t len)
 {
@@ -27,7 +48,7 @@ int kp_setting_read(const char *path, char *buf, size_t len)
 	loff_t pos = 0;
 	ssize_t n;
 
-	f = filp_open(path, O_RDONLY, 0);
+	f = kp_setting_open(path, O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	n = kernel_read(f, buf, len - 1, &pos);
@@ -45,7 +66,7 @@ static int kp_setting_write(const char *path, const char *value)
 	loff_t pos = 0;
 	ssize_t n;
 
-	f = filp_open(path, O_WRONLY, 0);
+	f = kp_setting_open(path, O_WRONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	n = kernel_write(f, value, strlen(value), &pos);
@@ -73,15 +94,27 @@ int kp_setting_set(const char *path, const char *value)
 		kp_nr_settings++;
 	}
 	err = kp_setting_write(path, value);
-	if (err)
+	if (err) {
 		pr_err("cannot set %s to %s (%d)\n", path, value, err);
-	else
-		pr_info("%s: %s -> %s (restored on unload)\n", path, s->old, value);
-	return err;
+		return err;
+	}
+	/* The file may show the value otherwise ("y" reads back as 0x0007). */
+	if (kp_setting_read(path, s->ours, sizeof(s->ours)))
+		strscpy(s->ours, value, sizeof(s->ours));
+	pr_info("%s: %s -> %s (restored on unload)\n", path, s->old, s->ours);
+	return 0;
 }
 
+/* Puts the old value back if the setting still holds kpromoted's. */
 static void kp_setting_put_back(const struct kp_setting *s)
 {
+	char now[KP_SETTING_LEN];
+
+	if (!kp_setting_read(s->path, now, sizeof(now)) && strcmp(now, s->ours)) {
+		pr_info("%s: left at %s, changed while loaded (was %s before)\n",
+			s->path, now, s->old);
+		return;
+	}
 	if (kp_setting_write(s->path, s->old))
 		pr_err("could not restore %s to %s\n", s->path, s->old);
 }

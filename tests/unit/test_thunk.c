@@ -4,7 +4,9 @@
  * host from the same source: every stub must enter its target exactly as a
  * direct call would, with all register and stack arguments intact, the
  * caller's return address on top and the stack aligned as the ABI says,
- * and hand back the return value untouched.
+ * and hand back the return value untouched. The host build models a kernel
+ * with return-thunk mitigations: every stub must end in the kernel's RET
+ * (jmp __x86_return_thunk), never in a bare ret the kernel cannot patch.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +26,31 @@ bool kp_call_node_is_toptier(int nid);
 int kp_call_migrate_pages(void *a1, void *a2, void *a3, unsigned long a4, int a5,
 			  int a6, unsigned int *a7);
 void kp_call_putback_movable_pages(void *list);
+
+/*
+ * The return thunk a RETHUNK kernel provides: counts the returns that go
+ * through it and notes where each one goes (r11 is scratch at any call).
+ */
+unsigned long rethunk_calls, rethunk_dest;
+asm(".text\n"
+	".globl __x86_return_thunk\n"
+	".type __x86_return_thunk, @function\n"
+	"__x86_return_thunk:\n"
+	"incq rethunk_calls(%rip)\n"
+	"movq (%rsp), %r11\n"
+	"movq %r11, rethunk_dest(%rip)\n"
+	"ret\n"
+	".size __x86_return_thunk, . - __x86_return_thunk\n");
+
+/* Did the last n stub calls each return through the thunk, the last into target? */
+static bool via_rethunk(unsigned long n, void *target)
+{
+	bool ok = rethunk_calls == n && rethunk_dest == (uintptr_t)target;
+
+	rethunk_calls = 0;
+	rethunk_dest = 0;
+	return ok;
+}
 
 static long seen[8];
 static uintptr_t seen_ret, seen_frame;
@@ -76,12 +103,16 @@ int main(void)
 
 	CHECK(kp_call_kallsyms_lookup_name("migrate_pages") == 0xfeedface,
 	      "pointer argument in, 64-bit value out");
+	CHECK(via_rethunk(1, fake_lookup),
+	      "stub enters its target through the kernel's return thunk, once");
 	CHECK(kp_call_kallsyms_lookup_name("nope") == 0, "second call, other result");
 
 	CHECK(kp_call_node_is_toptier(0) == true && kp_call_node_is_toptier(1) == false,
 	      "bool result survives the stub");
+	CHECK(via_rethunk(3, fake_toptier), "one thunk return per stub call");
 
 	ret = caller_migrate(&succeeded);
+	CHECK(via_rethunk(1, fake_migrate), "7-argument stub returns through the thunk");
 	CHECK(ret == -11, "negative int result: %d", ret);
 	CHECK(seen[1] == 1 && seen[2] == 2 && seen[3] == 3 && seen[4] == 4,
 	      "register arguments 1-4 intact");
@@ -96,5 +127,6 @@ int main(void)
 
 	kp_call_putback_movable_pages(&putbacks);
 	CHECK(putbacks == 1, "void function called once with its argument");
+	CHECK(via_rethunk(1, fake_putback), "void stub returns through the thunk");
 	return tap_done("thunk");
 }

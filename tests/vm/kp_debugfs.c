@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "kp_test_util.h"
+#include "kp_workload.h"
 
 static const char *const files[] = {
 	"stats", "tiers", "sources", "config", "hooks", "symbols", NULL
@@ -186,6 +187,20 @@ TEST_F_TIMEOUT(debugfs, stats_unsigned_counters, 60)
 		EXPECT_TRUE(v && kp_is_uint(v + 1))
 			TH_LOG("stats value is not an unsigned integer: '%s'", lines[i]);
 	}
+}
+
+/* kp_stat() fails a test on a counter the module does not print: its lookup must tell. */
+TEST_F_TIMEOUT(debugfs, stats_lookup_tells_missing_names, 60)
+{
+	unsigned long val = 7;
+
+	KP_REQUIRE_ENV();
+	EXPECT_EQ(0, kp_stat_get("records", &val));
+	EXPECT_LE(val, kp_stat("records")) TH_LOG("records went down");
+	EXPECT_EQ(-ENOENT, kp_stat_get("records_renamed_away", &val));
+	EXPECT_EQ(-ENOENT, kp_stat_get("record", &val)) TH_LOG("a prefix is not a name");
+	ASSERT_EQ(0, kp_ensure_unloaded());
+	EXPECT_GT(0, kp_stat_get("records", &val)) TH_LOG("stats read with the module gone");
 }
 
 TEST_F_TIMEOUT(debugfs, config_shows_loaded_values, 60)

@@ -2,11 +2,13 @@
 /*
  * Per-process control through debugfs `filter`: excluded tasks and
  * cgroups are not promoted, included-only works, bad commands change
- * nothing, and only root may touch the file.
+ * nothing, only root may touch the file, and no rule (nor the cgroup
+ * reference it holds) outlives the module.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,124 @@ TEST_F_TIMEOUT(filter, excluded_cgroup_is_filtered, 120)
 	rmdir(CG_ROOT "/kptest");
 	if (mounted)
 		umount(CG_ROOT);
+}
+
+/* ---- rules written while the module comes and goes ---- */
+
+#define CG_UNLOAD	CG_ROOT "/kp-unload"
+#define CG_TARGET	CG_UNLOAD "/target"
+#define UNLOAD_CYCLES	15
+
+struct rule_writer {
+	pthread_t thread;
+	bool *stop;		/* atomic */
+	unsigned long taken;	/* commands the module accepted */
+};
+
+/* Writes cgroup rules (each one a cgroup reference) and clears, until stopped. */
+static void *rule_writer_main(void *arg)
+{
+	static const char *const cmds[] = {
+		"include cgroup /kp-unload/target", "exclude cgroup /kp-unload/target",
+		"include cgroup /kp-unload/target", "clear",
+	};
+	struct rule_writer *w = arg;
+	unsigned long i;
+
+	for (i = 0; !__atomic_load_n(w->stop, __ATOMIC_RELAXED); i++) {
+		w->taken += !kp_write_file(FILTER, cmds[i % 4]);
+		/* Leave rmmod gaps: an open filter file pins the module. */
+		usleep(10 * 1000);
+	}
+	return NULL;
+}
+
+/* nr_dying_descendants of a cgroup: removed ones something still holds. */
+static long dying_below(const char *cg)
+{
+	char path[256], val[KP_VAL_SIZE];
+
+	snprintf(path, sizeof(path), "%s/cgroup.stat", cg);
+	if (kp_read_kv(path, "nr_dying_descendants", val, sizeof(val)))
+		return -1;
+	return atol(val);
+}
+
+FIXTURE(filter_unload) {
+	bool usable;
+};
+
+FIXTURE_SETUP(filter_unload)
+{
+	if (kp_env_unusable() || !kp_exists(CG_ROOT "/cgroup.procs"))
+		return;
+	self->usable = true;
+	ASSERT_EQ(0, kp_ensure_unloaded());
+	rmdir(CG_TARGET);	/* a previous run's */
+	rmdir(CG_UNLOAD);
+	ASSERT_EQ(0, mkdir(CG_UNLOAD, 0755)) TH_LOG("mkdir %s: %s", CG_UNLOAD, strerror(errno));
+	ASSERT_EQ(0, mkdir(CG_TARGET, 0755));
+}
+
+FIXTURE_TEARDOWN(filter_unload)
+{
+	if (!self->usable)
+		return;
+	kp_ensure_unloaded();
+	rmdir(CG_TARGET);
+	rmdir(CG_UNLOAD);
+}
+
+/*
+ * Rules written in a loop while the module is loaded and unloaded, and
+ * while loads fail in their last steps (inject_fail=sources): when the
+ * filter was torn down before its debugfs file, a write in between left a
+ * rule set behind, and its cgroup references with it. Afterwards the
+ * target cgroup must be removable and, once removed, freed: nothing may
+ * hold it (cgroup.stat nr_dying_descendants back to 0).
+ */
+TEST_F_TIMEOUT(filter_unload, rules_never_outlive_the_module, 300)
+{
+	struct rule_writer w = { 0 };
+	bool stop = false;
+	long dying = -1;
+	int i, ret, failed_loads = 0;
+	double end;
+
+	KP_REQUIRE_ENV();
+	if (!self->usable)
+		SKIP(return, "no cgroup2 at " CG_ROOT);
+	ASSERT_EQ(0, dying_below(CG_UNLOAD));
+	w.stop = &stop;
+	ASSERT_EQ(0, pthread_create(&w.thread, NULL, rule_writer_main, &w));
+	for (i = 0; i < UNLOAD_CYCLES; i++) {
+		ret = kp_load("slow_nodes=1 sources=none");
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: load: %s", i, strerror(-ret));
+		usleep(100 * 1000);
+		ret = kp_unload();
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: unload: %s", i, strerror(-ret));
+		ret = kp_load("slow_nodes=1 sources=hintfault inject_fail=sources");
+		EXPECT_EQ(-ENODEV, ret) TH_LOG("cycle %d: failing load: %s", i, strerror(-ret));
+		failed_loads += ret == -ENODEV;
+		kp_ensure_unloaded();
+	}
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	pthread_join(w.thread, NULL);
+	ASSERT_EQ(0, kp_ensure_unloaded());
+
+	ASSERT_EQ(0, rmdir(CG_TARGET)) TH_LOG("rmdir %s: %s", CG_TARGET, strerror(errno));
+	/* A released cgroup is freed after an RCU grace period and a work item. */
+	for (end = kp_now_s() + 10; kp_now_s() < end; usleep(100 * 1000)) {
+		dying = dying_below(CG_UNLOAD);
+		if (dying == 0)
+			break;
+	}
+	TH_LOG("%d load/unload and %d failed-load cycles, %lu filter commands taken",
+	       UNLOAD_CYCLES, failed_loads, w.taken);
+	TH_LOG("dying cgroups below %s after rmdir: %ld", CG_UNLOAD, dying);
+	EXPECT_LT(0UL, w.taken) TH_LOG("no rule was ever written while loaded");
+	EXPECT_EQ(0, dying) TH_LOG("removed cgroup still referenced: a rule outlived the module");
+	EXPECT_EQ(0, rmdir(CG_UNLOAD));
 }
 
 TEST_HARNESS_MAIN

@@ -143,13 +143,19 @@ unsigned long kp_vmstat(const char *name)
 	return kv_number(buf, name);
 }
 
-unsigned long kp_stat(const char *name)
+int kp_stat_get(const char *name, unsigned long *val)
 {
-	char buf[KP_BUF_SIZE];
+	char buf[KP_BUF_SIZE], v[KP_VAL_SIZE];
+	ssize_t len = kp_read_file(KP_DEBUGFS "/stats", buf, sizeof(buf));
+	int err;
 
-	if (kp_read_file(KP_DEBUGFS "/stats", buf, sizeof(buf)) < 0)
-		return 0;
-	return kv_number(buf, name);
+	if (len < 0)
+		return len;
+	err = kp_kv_find(buf, name, v, sizeof(v));
+	if (err)
+		return err;
+	*val = strtoul(v, NULL, 10);
+	return 0;
 }
 
 long kp_anon_huge_kib(void)

@@ -48,7 +48,23 @@ double kp_now_s(void);
 unsigned long kp_vmstat(const char *name);
 /* AnonHugePages of this process in KiB (smaps_rollup), or -1. */
 long kp_anon_huge_kib(void);
-/* A kpromoted debugfs stats value, 0 if absent. */
-unsigned long kp_stat(const char *name);
+/* A kpromoted debugfs stats value into *val: 0, -ENOENT for a name it does not print, -errno. */
+int kp_stat_get(const char *name, unsigned long *val);
+#ifdef __KSELFTEST_HARNESS_H
+/*
+ * A kpromoted debugfs stats value, in a test: a counter the module does not
+ * print (renamed, removed) or an unreadable stats file fails the test, so
+ * that EXPECT_EQ(0, kp_stat("x")) cannot pass on a name that is gone.
+ */
+static inline unsigned long kp_stat_or_fail(struct __test_metadata *_metadata, const char *name)
+{
+	unsigned long val = 0;
+	int err = kp_stat_get(name, &val);
+
+	ASSERT_EQ(0, err) TH_LOG("stats: no counter \"%s\" (%s)", name, strerror(-err));
+	return val;
+}
+#define kp_stat(name) kp_stat_or_fail(_metadata, name)
+#endif
 
 #endif

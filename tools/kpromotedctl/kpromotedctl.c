@@ -528,7 +528,7 @@ static int cmd_unload(int argc, char **argv)
 	struct kmod_ctx *ctx;
 	struct kmod_module *mod = NULL;
 	double deadline;
-	int rc;
+	int rc, kmsg;
 
 	(void)argv;
 	if (argc > 1)
@@ -545,6 +545,7 @@ static int cmd_unload(int argc, char **argv)
 		kmod_unref(ctx);
 		return die(KPCTL_EFAIL, "libkmod could not start");
 	}
+	kmsg = kmsg_mark();
 	/* Workers finishing a batch hold the module briefly: retry for a while. */
 	deadline = now_s() + 10;
 	while ((rc = kmod_module_remove_module(mod, 0)) == -EAGAIN || rc == -EBUSY) {
@@ -554,10 +555,18 @@ static int cmd_unload(int argc, char **argv)
 	}
 	kmod_module_unref(mod);
 	kmod_unref(ctx);
-	if (rc)
-		return die(KPCTL_EFAIL, "unloading kpromoted failed: %s", strerror(-rc));
-	printf("kpromoted unloaded\n");
-	return verify_settings();
+	if (rc) {
+		rc = die(KPCTL_EFAIL, "unloading kpromoted failed: %s", strerror(-rc));
+	} else {
+		printf("kpromoted unloaded\n");
+		rc = verify_settings();
+		/* Why a setting is not back (e.g. an administrator changed it). */
+		if (rc == KPCTL_ERESTORE)
+			print_kernel_lines(kmsg);
+	}
+	if (kmsg >= 0)
+		close(kmsg);
+	return rc;
 }
 
 /* ---- status, stats, watch ---- */
