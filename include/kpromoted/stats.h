@@ -15,8 +15,8 @@
 	X(records_mglru)					\
 	X(records_ibs)						\
 	X(records_pebs)						\
-	X(records_dropped)	/* not recorded: table full/busy */	\
-	X(records_evicted)	/* took a stale or colder-region slot */ \
+	X(records_dropped)	/* not recorded: bucket hotter, or busy */ \
+	X(records_evicted)	/* took the slot of a colder entry */ \
 	X(records_not_slow)	/* page not on a slow node */		\
 	X(records_filtered)	/* excluded by the process filter */	\
 	X(records_late)		/* hint fault long after the scan */	\

@@ -10,7 +10,8 @@
  * Entry layout (0 = empty):
  *   pfn:38 | ts:12 | heat:6 | src:2 | nom:1 | anid:5
  *   ts    time of the heat value, in 32 ms ticks (wraps after 131 s; the
- *         sweep expires entries long before that)
+ *         sweep expires entries long before that); kept while the decay
+ *         since is less than one unit
  *   heat  decayed evidence of use, 0..63; it halves every half-life
  *         without new evidence, so a page no longer used is cold in seconds
  *   src   the source of the last evidence (two sources reporting within
@@ -85,11 +86,7 @@ static inline u32 kp_ticks_since(u32 now, u32 then)
 	return (now - then) & KP_TS_MASK;
 }
 
-/*
- * Heat after gap ticks without evidence: halved every half-life ticks,
- * linear in between (1 - x/2 for a fraction x of a half-life: exact at
- * both ends, within 6% of 2^-x between).
- */
+/* Heat after gap ticks without evidence: halved every half-life ticks. */
 u32 kp_heat_decay(u32 heat, u32 gap, u32 half_life);
 
 /*

@@ -24,8 +24,12 @@
 #include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
 
-#define KP_MAILBOX_SLOTS 4096		/* 32 KiB */
-#define KP_TRIALS_MAX 4096		/* 96 KiB */
+/*
+ * A scan pass of hint faults nominates a hot set in a burst: the mailbox
+ * takes 8192 nominations between two rounds, the trials as many.
+ */
+#define KP_MAILBOX_SLOTS 8192		/* 64 KiB */
+#define KP_TRIALS_MAX 8192		/* 128 KiB */
 #define KP_CONFIRM_IDLE_MS 256		/* round interval with nothing on trial */
 
 /* Mailbox word: pfn:38 | anid+1:5 (0 = empty slot). */
@@ -107,7 +111,7 @@ static bool kp_trial_round(struct kp_trial *t)
 			kp_trial_close(t, KP_STAT_confirm_gone);
 			return true;
 		case KP_VERDICT_HOT:
-			kp_stat_inc(KP_STAT_confirm_hot);
+			kp_stat_inc(KP_STAT_confirm_hot);	/* once: then it waits for room */
 			t->hot = 1;
 			break;
 		}

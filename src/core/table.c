@@ -13,6 +13,8 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 	return try_cmpxchg64(p, &old, new);
 }
 #define kp_load(p) READ_ONCE(*(p))
+#include <linux/math64.h>
+#define div_u64_kp(a, b) div64_u64((a), (b))
 #else
 static inline bool kp_cas(u64 *p, u64 old, u64 new)
 {
@@ -20,6 +22,7 @@ static inline bool kp_cas(u64 *p, u64 old, u64 new)
 					   __ATOMIC_RELAXED);
 }
 #define kp_load(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define div_u64_kp(a, b) ((a) / (b))
 #endif
 
 unsigned char *kp_region_of(struct kp_regions *r, u64 pfn)
@@ -97,7 +100,14 @@ u32 kp_heat_decay(u32 heat, u32 gap, u32 half_life)
 	if (halves >= 8)
 		return 0;
 	heat >>= halves;
-	return heat - (heat * (gap % half_life)) / (2 * half_life);
+	/*
+	 * 2^-x for the fraction x of a half-life, as 1 - x (11 - 3x) / 16:
+	 * exact at both ends, the right slope at 0 (so that frequent small
+	 * gaps decay as they should), within 1% between.
+	 */
+	gap %= half_life;
+	return heat - (u32)div_u64_kp((u64)heat * gap * (11 * half_life - 3 * gap),
+				      16ull * half_life * half_life);
 }
 
 u64 kp_entry_next(u64 old, u64 pfn, u32 now, u32 src, u32 weight, int anid,
@@ -116,6 +126,14 @@ u64 kp_entry_next(u64 old, u64 pfn, u32 now, u32 src, u32 weight, int anid,
 		kp_entry_unpack(old, &o);
 		gap = kp_ticks_since(now, o.ts);
 		heat = kp_heat_decay(o.heat, gap, half_life);
+		/*
+		 * Integer heat decays in whole units: over a gap too short to
+		 * lose one, the entry keeps its old time, so the decay owed
+		 * accumulates until it is due instead of being rounded away at
+		 * every frequent sighting.
+		 */
+		if (heat == o.heat && gap < half_life)
+			e.ts = o.ts;
 		if (anid < 0)
 			e.anid = o.anid;
 		e.nom = o.nom;

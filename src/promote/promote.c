@@ -211,6 +211,14 @@ void kp_dispatch_begin(void)
 	}
 }
 
+/* A confirmed page reached a decision: it counts once, for the threshold too. */
+static enum kp_dispatch_result kp_candidate(enum kp_dispatch_result res)
+{
+	atomic64_add(PAGE_SIZE, &kp_round_bytes);
+	kp_stat_inc(KP_STAT_candidates);
+	return res;
+}
+
 enum kp_dispatch_result kp_dispatch(u64 pfn, int anid)
 {
 	int page_nid = kp_pfn_nid(pfn);
@@ -219,14 +227,12 @@ enum kp_dispatch_result kp_dispatch(u64 pfn, int anid)
 
 	if (!kp_node_is_slow(page_nid))
 		return KP_DISPATCH_DONE;	/* moved or freed since */
-	atomic64_add(PAGE_SIZE, &kp_round_bytes);
-	kp_stat_inc(KP_STAT_candidates);
 	if (kp_cfg.mode != KP_MODE_PROMOTE)
-		return KP_DISPATCH_DONE;	/* observe: counted, never moved */
+		return kp_candidate(KP_DISPATCH_DONE);	/* observe: counted, never moved */
 	w = kp_pick_target(page_nid, anid, 1);
 	if (!w) {
 		kp_stat_inc(KP_STAT_skipped_no_room);
-		return KP_DISPATCH_DONE;
+		return kp_candidate(KP_DISPATCH_DONE);
 	}
 	spin_lock(&w->lock);
 	if (w->nr_pending < KP_PENDING_MAX) {
@@ -235,12 +241,13 @@ enum kp_dispatch_result kp_dispatch(u64 pfn, int anid)
 	}
 	spin_unlock(&w->lock);
 	if (!queued) {
+		/* It waits in its trial, confirmed, for the next round. */
 		kp_stat_inc(KP_STAT_skipped_queue_full);
 		return KP_DISPATCH_QUEUE_FULL;
 	}
 	w->room--;
 	w->kick = true;
-	return KP_DISPATCH_QUEUED;
+	return kp_candidate(KP_DISPATCH_QUEUED);
 }
 
 void kp_dispatch_end(void)

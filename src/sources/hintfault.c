@@ -28,28 +28,24 @@
 static bool kp_scan_age_valid;
 
 /*
- * What one hint fault is worth. With the stamp, the fault's latency after
- * the scan that armed it is the evidence: a page in use every few ms
- * faults within a jiffy or two, one read once a second after hundreds of
- * ms. A fault within KP_HINT_QUICK_MS is worth two sightings (at the
- * default threshold it nominates the page at once: the confirmation stage
- * does the rest); each doubling of the latency halves that, down to a
- * quarter sighting; a fault later than the latency bound is evidence that
- * the page sat idle, and erases what came before. Without the stamp (6.1
- * with slow_nodes=), a fault says only "used since the last scan pass",
- * seconds ago: two sightings, so that confirmation looks at it.
+ * What one hint fault is worth. A task's pages are scanned once per scan
+ * pass, seconds apart, so a page gets one fault per pass at most: each
+ * fault must count on its own, or the heat decays between two of them.
+ * With the stamp, the fault's latency after the scan that armed it is the
+ * evidence: a fault within hint_latency_ms is worth two sightings (at the
+ * default threshold it nominates the page; the confirmation stage then
+ * tells a page in constant use from one read now and then), and a quicker
+ * one more, up to four within KP_HINT_QUICK_MS, so it still nominates when
+ * the threshold has risen. A fault later than the latency bound is
+ * evidence that the page sat idle, and erases what came before. Without
+ * the stamp (6.1 with slow_nodes=), a fault says only "used since the last
+ * scan pass": two sightings.
  */
 #define KP_HINT_QUICK_MS 8
 
 static unsigned int kp_hint_weight(int age_ms)
 {
-	unsigned int w = 2 * KP_HEAT_UNIT, bound = KP_HINT_QUICK_MS;
-
-	while (age_ms > bound && w > 1) {
-		w /= 2;
-		bound *= 2;
-	}
-	return w;
+	return KP_HEAT_UNIT * (2 + (age_ms <= 4 * KP_HINT_QUICK_MS) + (age_ms <= KP_HINT_QUICK_MS));
 }
 
 static void kp_hintfault_record(const struct kp_hook_event *ev)

@@ -34,22 +34,31 @@ static unsigned int kp_scan_interval_ms;
 
 /*
  * What one young PTE is worth: "used at least once since the last pass".
- * The shorter the pass interval, the more that says: one sighting at
- * mglru_min_ms, less at longer intervals. A page young in two passes in a
- * row at the shortest interval is nominated (default threshold); the
- * confirmation stage tells one read every 2 ms from one read once a second.
+ * A page young in a share s of the passes settles at a heat of
+ * w * s / (1 - 2^(-interval / half-life)); the weight is chosen so that
+ * s = KP_MGLRU_YOUNG_PCT% reaches the configured threshold, whatever the
+ * interval: a page read every 2 ms (young in every pass) is nominated
+ * within a few passes, one read now and then only when the passes are so
+ * long that it is young in most of them. The confirmation stage then tells
+ * the two apart for certain.
  */
+#define KP_MGLRU_YOUNG_PCT 35
+static unsigned int kp_young_weight;	/* for the pass under way */
+
 static unsigned int kp_mglru_weight(void)
 {
-	unsigned int ms = max(READ_ONCE(kp_scan_interval_ms), 1u);
+	u32 hl = max(1u, kp_cfg.window_ms >> KP_TICK_SHIFT_MS);
+	u32 ticks = READ_ONCE(kp_scan_interval_ms) >> KP_TICK_SHIFT_MS;
+	u32 lost = KP_HEAT_MAX - kp_heat_decay(KP_HEAT_MAX, max(ticks, 1u), hl);
 
-	return max(1u, KP_HEAT_UNIT * kp_cfg.mglru_min_ms / ms);
+	return max(1u, DIV_ROUND_UP(kp_cfg.hot_threshold * KP_HEAT_UNIT * lost * 100,
+				    KP_HEAT_MAX * KP_MGLRU_YOUNG_PCT));
 }
 
 static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
 	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg))
-		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, kp_mglru_weight());
+		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, READ_ONCE(kp_young_weight));
 	return false;
 }
 
@@ -103,7 +112,10 @@ static int kp_scan_main(void *unused)
 {
 	set_freezable();
 	while (!kthread_should_stop()) {
-		unsigned int young = kp_scan_pass();
+		unsigned int young;
+
+		WRITE_ONCE(kp_young_weight, kp_mglru_weight());
+		young = kp_scan_pass();
 
 		if (young >= KP_MGLRU_BUSY)
 			kp_scan_interval_ms = max(kp_cfg.mglru_min_ms, kp_scan_interval_ms / 2);
@@ -133,12 +145,14 @@ static int kp_mglru_start(const char **why)
 		}
 		enabled_here = true;
 	}
+	/* The kernel's own aging may reach the hook before the first pass. */
+	kp_scan_interval_ms = kp_cfg.mglru_min_ms;
+	kp_young_weight = kp_mglru_weight();
 	err = kp_hook_arm(&kp_mglru_hook);
 	if (err) {
 		*why = kp_mglru_hook.reason;
 		goto undo;
 	}
-	kp_scan_interval_ms = kp_cfg.mglru_min_ms;
 	kp_scan_thread = kthread_run(kp_scan_main, NULL, "kpromoted_scan");
 	if (IS_ERR(kp_scan_thread)) {
 		err = PTR_ERR(kp_scan_thread);

@@ -59,7 +59,11 @@ static void test_decay(void)
 	CHECK(kp_heat_decay(40, 0, HL) == 40, "no time, no decay");
 	CHECK(kp_heat_decay(40, HL, HL) == 20, "one half-life halves the heat");
 	CHECK(kp_heat_decay(40, 2 * HL, HL) == 10, "two half-lives quarter it");
-	CHECK(kp_heat_decay(40, HL / 2, HL) == 30, "half a half-life: three quarters (linear step)");
+	CHECK(kp_heat_decay(40, HL / 2, HL) >= 28 && kp_heat_decay(40, HL / 2, HL) <= 29,
+	      "half a half-life: 1/sqrt(2) of it (%u)", kp_heat_decay(40, HL / 2, HL));
+	CHECK(kp_heat_decay(60, HL / 8, HL) >= 54 && kp_heat_decay(60, HL / 8, HL) <= 56,
+	      "an eighth of a half-life: 2^-1/8 of it, not the 1 - x/2 of a straight line (%u)",
+	      kp_heat_decay(60, HL / 8, HL));
 	CHECK(kp_heat_decay(KP_HEAT_MAX, 8 * HL, HL) == 0, "eight half-lives: nothing left");
 	for (u32 g = 0; g < 6 * HL; g++)
 		if (kp_heat_decay(50, g + 1, HL) > kp_heat_decay(50, g, HL)) {
@@ -90,6 +94,27 @@ static void test_frequency(void)
 	CHECK(nominated_rare == 0, "seen in one pass of five: never nominated (%d)", nominated_rare);
 	CHECK(find(&t, 10).heat >= 3 * find(&t, 20).heat,
 	      "heat tells them apart (%u vs %u)", find(&t, 10).heat, find(&t, 20).heat);
+	free(t.slots);
+}
+
+/* Frequent evidence must not escape the decay by rounding: owed decay accumulates. */
+static void test_decay_not_rounded_away(void)
+{
+	struct kp_table t = make_table(64);
+	u32 now;
+
+	t.nominate_heat = KP_HEAT_MAX + 1;
+	/* One unit every 3 ticks for 10 half-lives: steady state 1 / (1 - 2^(-3/32)) ~ 16. */
+	for (now = 0; now < 10 * HL; now += 3)
+		rec(&t, 30, now, KP_SRC_MGLRU, 1);
+	CHECK(find(&t, 30).heat >= 13 && find(&t, 30).heat <= 19,
+	      "a unit every 3 ticks settles near its steady state (%u)", find(&t, 30).heat);
+	/* One unit every 12 ticks: 1 / (1 - 2^(-12/32)) ~ 4.4. */
+	for (now = 0; now < 10 * HL; now += 3)
+		if ((now / 3) % 4 == 0)
+			rec(&t, 31, now, KP_SRC_MGLRU, 1);
+	CHECK(find(&t, 31).heat <= 5, "a quarter of the evidence, about a quarter of the heat (%u)",
+	      find(&t, 31).heat);
 	free(t.slots);
 }
 
@@ -301,6 +326,7 @@ int main(void)
 	test_pack();
 	test_decay();
 	test_frequency();
+	test_decay_not_rounded_away();
 	test_rule();
 	test_two_sources_one_access();
 	test_decay_moves_the_hot_set();
