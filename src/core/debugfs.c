@@ -22,7 +22,8 @@ static int kp_stats_show(struct seq_file *m, void *v)
 	seq_puts(m, "loads_selftest_ok 1\n");
 	for (i = 0; i < KP_NR_STATS; i++)
 		seq_printf(m, "%s %llu\n", kp_stat_name(i), kp_stat_read(i));
-	kp_promote_show(m);
+	kp_sweep_show(m);
+	kp_workers_show(m);
 	kp_confirm_show(m);
 	return 0;
 }

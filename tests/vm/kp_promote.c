@@ -96,7 +96,15 @@ TEST_F_TIMEOUT(promote, observe_only_moves_nothing, 120)
 	ASSERT_EQ(0, kp_load(params));
 	hot_on0 = kp_run_hot(&self->b, self->b.hot + 1, 20);
 	EXPECT_GT(kp_stat("records"), 0);
-	EXPECT_GT(kp_stat("candidates"), 0);
+	EXPECT_GT(kp_stat("nominated"), 0);
+	/*
+	 * A candidate is a nominee confirmed on the slow node. Where the
+	 * kernel does not tier (6.1), its own NUMA balancing moves a page on
+	 * the fault that nominated it, before the first look: nothing is
+	 * left on the slow node to confirm.
+	 */
+	if (self->topo.tiered)
+		EXPECT_GT(kp_stat("candidates"), 0);
 	EXPECT_EQ(0, kp_stat("promoted_pages"));
 	ASSERT_EQ(0, kp_unload());
 	/* Observe mode leaves the kernel's own decisions alone; on 6.1 with
