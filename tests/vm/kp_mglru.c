@@ -377,7 +377,13 @@ TEST_F_TIMEOUT(mglru, aging_never_waits_under_concurrent_reclaim, 240)
 	EXPECT_GT(10.0, t0) TH_LOG("unload took %.2f s under concurrent aging", t0);
 	EXPECT_LT(5UL, scans0);
 	EXPECT_LT(0UL, taken);
-	EXPECT_LT(0UL, scanned0) TH_LOG("no reclaim ran: the reader did not pressure node 1");
+	/*
+	 * The race needs another aging under way while the scan thread ages:
+	 * kswapd's (when the reader drove reclaim) or the debugfs agers'.
+	 * On 6.1 that shows as someone else asleep in an aging.
+	 */
+	if (!self->topo.tiered)
+		EXPECT_LT(0UL, scanned0 + others_wait) TH_LOG("no concurrent aging was reached");
 }
 
 TEST_HARNESS_MAIN
