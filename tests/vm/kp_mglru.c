@@ -96,7 +96,7 @@ TEST_F_TIMEOUT(mglru, hot_set_found_without_hint_faults, 240)
 TEST_F_TIMEOUT(mglru, scan_interval_follows_the_workload, 180)
 {
 	char params[200];
-	unsigned long idle_ms, busy_ms;
+	unsigned long idle_ms, busy_ms, aged0, young0, scans0;
 
 	KP_TWO_TIER_READY();
 	/*
@@ -109,10 +109,15 @@ TEST_F_TIMEOUT(mglru, scan_interval_follows_the_workload, 180)
 	ASSERT_EQ(0, kp_load(params));
 	sleep(14);
 	idle_ms = kp_stat("mglru_interval_ms");
+	aged0 = kp_stat("mglru_lruvecs_aged");
+	young0 = kp_stat("records_mglru");
+	scans0 = kp_stat("mglru_scans");
 	kp_run_hot(&self->b, self->b.hot + 1, 30);
 	busy_ms = kp_stat("mglru_interval_ms");
-	TH_LOG("interval idle %lu ms, busy %lu ms, scans %lu", idle_ms, busy_ms,
-	       kp_stat("mglru_scans"));
+	/* What the busy phase's passes did: aged lruvecs and young pages found. */
+	TH_LOG("interval idle %lu ms, busy %lu ms; busy phase: %lu passes, %lu lruvecs aged, %lu young pages",
+	       idle_ms, busy_ms, kp_stat("mglru_scans") - scans0,
+	       kp_stat("mglru_lruvecs_aged") - aged0, kp_stat("records_mglru") - young0);
 	EXPECT_GE(idle_ms, 1600);
 	/* Shortened by the busy phase (to 400 ms unless a pass came late). */
 	EXPECT_LE(busy_ms * 4, idle_ms);
