@@ -44,8 +44,10 @@ for t in "$@"; do
 		grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|property failed:|ERROR: libFuzzer' "$log"; then
 		found=$(find "$art" -type f 2>/dev/null | head -n 1 || true)
 		echo "not ok $n - fuzz $t: failed (exit $rc), log $log${found:+, input $found}"
-		# Indented so that no line of the log reads as a TAP result.
-		grep -E 'property failed|runtime error|ERROR|SUMMARY|^    #[0-9]' "$log" | head -n 25 | sed 's/^/#    /' || true
+		# What broke, where in our sources, and the input (base64); indented so that no
+		# line of the log reads as a TAP result.
+		grep -E 'property failed|runtime error|ERROR: |SUMMARY|Base64:|^ +#[0-9]+ .* in [A-Za-z_]+ /.*/(src|tools|tests)/' \
+			"$log" | head -n 25 | sed -E 's/^ +/  /; s/^/#    /' || true
 		status=1
 	else
 		echo "ok $n - fuzz $t: $execs execs in $took s, no crash"
