@@ -1,6 +1,7 @@
 # How to build kpromoted. What to build is in Kbuild.
 #   make                  module against KDIR (default: the running kernel) + tools
 #   make unit             host unit tests (sanitizers)
+#   make fuzz [FUZZ_SECONDS=60]   the parsers' fuzz targets on the host, that long each
 #   make vm-check RELEASE=bookworm|trixie|sid   build in that release's chroot, run guest suite
 #                 [GUEST_TESTS=kp_promote,kp_frequency]  only these guest programs
 #   make check            unit + vm-check for every release
@@ -9,9 +10,10 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KPROMOTED_VERSION ?= $(shell cat $(CURDIR)/VERSION 2>/dev/null || echo 0.1.0)
 RELEASE ?= trixie
 RELEASES ?= bookworm trixie sid
+FUZZ_SECONDS ?= 60
 export KP_CACHE ?= $(CURDIR)/.cache
 
-.PHONY: all module tools clean unit vm-check check demo deps deb rpm
+.PHONY: all module tools clean unit fuzz vm-check check demo deps deb rpm
 
 all: module tools
 
@@ -25,6 +27,7 @@ module:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 	$(MAKE) -C tools/kpromotedctl clean
 
 deps:
@@ -32,6 +35,9 @@ deps:
 
 unit:
 	$(MAKE) -C tests/unit run
+
+fuzz:
+	$(MAKE) -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 vm-check:
 	scripts/vm-check.sh $(RELEASE) $(if $(GUEST_TESTS),kp.tests=$(GUEST_TESTS))

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test run (`make check`): host unit tests, then vm-check for each release.
+# The whole test run (`make check`): host unit tests, the fuzz targets (KP_FUZZ_SECONDS
+# each, default 20), then vm-check for each release.
 # A failing release does not stop the others; the exit status is non-zero if anything
 # failed. Ends with a summary table and the line "N passed, N failed[, N skipped]",
-# counted from the TAP results of the unit tests and every guest run. A step that fails
-# without a "not ok" of its own (build error, kernel warning, hang) counts as one failure.
-# Usage: scripts/check.sh [RELEASE ...]   (default: bookworm trixie sid)
+# counted from the TAP results of the unit tests, the fuzz targets and every guest run. A
+# step that fails without a "not ok" of its own (build error, kernel warning, hang) counts
+# as one failure.
+# Usage: [KP_FUZZ_SECONDS=N] scripts/check.sh [RELEASE ...]   (default: bookworm trixie sid)
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -68,6 +70,16 @@ else
 	EOF
 	rows+=("$(printf '%-10s %-24s %6s %6s %7s  %-4s %8s' unit - - - - NONE -)")
 fi
+
+# Every parser on the host, a fixed time per target: any crash, broken property or
+# sanitizer report fails the step (one TAP line per target).
+fuzz_secs=${KP_FUZZ_SECONDS:-20}
+echo "== check: fuzz targets, $fuzz_secs s each"
+t=$SECONDS
+fuzz_log=$LOGDIR/check-fuzz.log
+rc=0
+make -C "$KP_ROOT/tests/fuzz" run FUZZ_SECONDS="$fuzz_secs" 2>&1 | tee "$fuzz_log" || rc=$?
+add_row fuzz host "$rc" "$fuzz_log" $((SECONDS - t))
 
 for i in "${!releases[@]}"; do
 	if wait "${prep_pids[$i]}"; then

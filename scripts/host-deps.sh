@@ -6,11 +6,13 @@ set -euo pipefail
 # qemu-system-x86: the guest; busybox-static + kmod + libkmod2: initramfs userland;
 # debootstrap + debian-archive-keyring: per-release chroots; cpio/gzip/xz/zstd: archives;
 # gcc/make/libc6-dev: host unit tests and guest test binaries; rsync: copying sources;
-# util-linux: flock/unshare; coreutils: timeout.
+# util-linux: flock/unshare; coreutils: timeout; clang + libclang-rt-14-dev (libFuzzer
+# and the sanitizer runtimes, only recommended by clang): the fuzz targets (tests/fuzz).
 PKGS=(
 	qemu-system-x86 busybox-static debootstrap debian-archive-keyring
 	libkmod-dev libkmod2 kmod cpio gzip xz-utils zstd
 	gcc make libc6-dev rsync util-linux coreutils
+	clang libclang-rt-14-dev
 )
 
 missing=()

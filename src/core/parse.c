@@ -304,8 +304,9 @@ int kp_parse_filter_cmd(const char *s, struct kp_filter_cmd *cmd, const char **w
 		*why = "expected clear, include or exclude";
 		return -1;
 	}
+	/* One command per write: nothing after it but blanks and one final newline. */
 	kp_next_word(&s, &n);
-	if (n || (*s && *s != '\n')) {
+	if (n || (*s && !(*s == '\n' && !s[1]))) {
 		*why = "unexpected text after the command";
 		return -1;
 	}

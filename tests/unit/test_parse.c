@@ -115,6 +115,14 @@ static void test_filter(void)
 	CHECK(kp_parse_filter_cmd("promote pid 3", &c, &why), "unknown op");
 	CHECK(kp_parse_filter_cmd("include pid 3 4", &c, &why), "trailing text refused");
 	CHECK(kp_parse_filter_cmd("", &c, &why), "empty refused");
+	/* One command per write: a second line is not silently dropped (fuzz_filter). */
+	CHECK(kp_parse_filter_cmd("clear\nnclude pid 42", &c, &why) &&
+	      !strcmp(why, "unexpected text after the command"), "text after the newline refused");
+	CHECK(kp_parse_filter_cmd("include pid 1\nexclude pid 2\n", &c, &why),
+	      "two commands in one write refused");
+	CHECK(kp_parse_filter_cmd("clear\n\n", &c, &why), "a second newline refused");
+	CHECK(!kp_parse_filter_cmd("include pid 5 \t\n", &c, &why) && c.pid == 5,
+	      "blanks before the final newline");
 }
 
 int main(void)

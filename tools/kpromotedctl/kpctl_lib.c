@@ -153,8 +153,11 @@ int kpctl_params_check(int argc, char *const *argv, const struct kpctl_nodes *no
 		if (strlen(v) > KPCTL_RAW_MAX)
 			return fail(err, errlen, "invalid %s: value too long (accepted: %s)", p->name,
 				    p->accepted);
-		/* The kernel's parameter parser splits on spaces and treats quotes. */
-		if (strpbrk(v, " \t\n\"'"))
+		/*
+		 * The kernel's parameter parser splits on its isspace() (9..13, 32 and
+		 * 160) and treats quotes.
+		 */
+		if (strpbrk(v, " \t\n\v\f\r\xa0\"'"))
 			return fail(err, errlen, "invalid %s=%s: spaces and quotes are not allowed (accepted: %s)",
 				    p->name, shown, p->accepted);
 		if (kp_param_parse(id, v, &vals[id], &why))

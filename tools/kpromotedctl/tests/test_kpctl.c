@@ -47,6 +47,12 @@ static void test_params(void)
 	CHECK(check("sources=mglru pebs", NULL, NULL) && strstr(err, "spaces"), "space: %s", err);
 	CHECK(check("window_ms=1\n0", NULL, NULL) && !strchr(err, '\n'),
 	      "newline in value: error stays one line: %s", err);
+	/* The kernel splits at \v, \f, \r and 0xa0 too: the module would see other values (fuzz_kpctl_args). */
+	CHECK(check("inject_fail=symbol:a\rb", NULL, NULL) && strstr(err, "spaces"), "CR: %s", err);
+	CHECK(check("inject_fail=symbol:a\vb", NULL, NULL) && strstr(err, "spaces"), "VT: %s", err);
+	CHECK(check("inject_fail=hook:a\fb", NULL, NULL) && strstr(err, "spaces"), "FF: %s", err);
+	CHECK(check("inject_fail=symbol:mig\xa0x", NULL, NULL) && strstr(err, "spaces"),
+	      "0xa0: %s", err);
 	CHECK(check("mode=1234567890123456789012345678901234567890123456789012345678901234", NULL, NULL) &&
 	      strstr(err, "too long"), "long value: %s", err);
 	CHECK(!check("slow_nodes=1", NULL, &two), "slow node 1 on a two-node machine");

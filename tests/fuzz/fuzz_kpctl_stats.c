@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kpromotedctl's reading of debugfs and /run text (tools/kpromotedctl/
+ * kpctl_lib.c): kpctl_kv_parse(), kpctl_kv_get(), kpctl_kv_u64(),
+ * kpctl_json(), kpctl_settings_diff(), kpctl_rates(), kpctl_fmt_bytes().
+ *
+ * Input: one text (what `stats`, `tiers` or the saved settings hold), or two
+ * separated by a NUL byte (the second: the settings read after unload, or
+ * the next stats sample).
+ *
+ * Properties: the pairs are those of a line-by-line model (name up to the
+ * first space, 1..63 bytes; the rest of the line, cut to 191 bytes; lines
+ * without a name skipped; at most KPCTL_MAX_KV), and written back as text
+ * they parse to the same pairs; kv_get finds the first pair of a name;
+ * kv_u64 takes exactly the decimal numbers below 2^64; --json output is one
+ * valid JSON object whose members are the pairs in order, numbers exactly
+ * where a value is a number without leading zeros; the settings
+ * difference counts the saved pairs not found unchanged and describes the
+ * first in one line; rates are finite and never negative; a byte count
+ * formats within its buffer.
+ */
+#include <math.h>
+#include "fuzz.h"
+#include "kpctl.h"
+
+static struct kpctl_kvset a, b, model, again;
+
+static void kv_model(const char *text, struct kpctl_kvset *set)
+{
+	const char *line = text;
+
+	set->n = 0;
+	while (*line && set->n < KPCTL_MAX_KV) {
+		size_t len = strcspn(line, "\n"), nlen = strcspn(line, " \n");
+
+		if (nlen >= 1 && nlen <= KPCTL_NAME_LEN - 1) {
+			struct kpctl_kv *kv = &set->kv[set->n++];
+			size_t vlen = nlen < len ? len - nlen - 1 : 0;
+
+			if (vlen > KPCTL_VALUE_LEN - 1)
+				vlen = KPCTL_VALUE_LEN - 1;
+			memcpy(kv->name, line, nlen);
+			kv->name[nlen] = '\0';
+			memcpy(kv->value, line + nlen + 1, vlen);
+			kv->value[vlen] = '\0';
+		}
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+}
+
+static void check_same(const struct kpctl_kvset *x, const struct kpctl_kvset *y, const char *what)
+{
+	int i;
+
+	FZ_ASSERT(x->n == y->n, "%s: %d pairs, expected %d", what, x->n, y->n);
+	for (i = 0; i < x->n; i++)
+		FZ_ASSERT(!strcmp(x->kv[i].name, y->kv[i].name) &&
+			  !strcmp(x->kv[i].value, y->kv[i].value),
+			  "%s: pair %d '%s' '%s', expected '%s' '%s'", what, i, x->kv[i].name,
+			  x->kv[i].value, y->kv[i].name, y->kv[i].value);
+}
+
+/* The text of a set, in a buffer of exactly its size. */
+static char *kv_text(const struct kpctl_kvset *set)
+{
+	size_t len = 1, pos = 0;
+	char *t;
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		len += strlen(set->kv[i].name) + strlen(set->kv[i].value) + 2;
+	t = malloc(len);
+	if (!t)
+		abort();
+	t[0] = '\0';
+	for (i = 0; i < set->n; i++)
+		pos += (size_t)snprintf(t + pos, len - pos, "%s %s\n", set->kv[i].name,
+					set->kv[i].value);
+	return t;
+}
+
+/* Decimal, 1..20 digits, below 2^64: into *v. */
+static bool model_u64(const char *s, uint64_t *v)
+{
+	size_t n = strlen(s), i;
+
+	*v = 0;
+	if (!n || n > 20 || strspn(s, "0123456789") != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (*v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return false;
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return true;
+}
+
+/* ---- a strict reader of what kpctl_json() writes ---- */
+
+struct jr {
+	const char *p, *end;
+};
+
+static void jr_ws(struct jr *r)
+{
+	while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\t' || *r->p == '\r'))
+		r->p++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A JSON string into out (bytes; \u escapes below 0x100 only, as kpctl writes them). */
+static bool jr_string(struct jr *r, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (r->p >= r->end || *r->p != '"')
+		return false;
+	r->p++;
+	while (r->p < r->end && *r->p != '"') {
+		unsigned char c = (unsigned char)*r->p++;
+
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			if (r->p >= r->end)
+				return false;
+			c = (unsigned char)*r->p++;
+			if (c == 'u') {
+				int h[4], k;
+
+				if (r->end - r->p < 4)
+					return false;
+				for (k = 0; k < 4; k++)
+					if ((h[k] = hexval(r->p[k])) < 0)
+						return false;
+				r->p += 4;
+				if (h[0] || h[1])
+					return false;
+				c = (unsigned char)(h[2] << 4 | h[3]);
+			} else if (c == 'n') {
+				c = '\n';
+			} else if (c == 't') {
+				c = '\t';
+			} else if (c == 'r') {
+				c = '\r';
+			} else if (c == 'b') {
+				c = '\b';
+			} else if (c == 'f') {
+				c = '\f';
+			} else if (c != '"' && c != '\\' && c != '/') {
+				return false;
+			}
+		}
+		if (n + 1 >= len)
+			return false;
+		out[n++] = (char)c;
+	}
+	if (r->p >= r->end)
+		return false;
+	r->p++;
+	out[n] = '\0';
+	return true;
+}
+
+/* A JSON number as kpctl writes them: an unsigned integer without leading zeros. */
+static bool jr_number(struct jr *r, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (r->p >= r->end || *r->p < '0' || *r->p > '9')
+		return false;
+	if (*r->p == '0' && r->p + 1 < r->end && r->p[1] >= '0' && r->p[1] <= '9')
+		return false;
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+		if (n + 1 >= len)
+			return false;
+		out[n++] = *r->p++;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+static void check_json(const struct kpctl_kvset *set)
+{
+	char *out = NULL, key[KPCTL_NAME_LEN], val[KPCTL_VALUE_LEN];
+	size_t len = 0;
+	struct jr r;
+	FILE *f = open_memstream(&out, &len);
+	int i;
+
+	if (!f)
+		abort();
+	kpctl_json(set, f);
+	fclose(f);
+	r.p = out;
+	r.end = out + len;
+	jr_ws(&r);
+	FZ_ASSERT(r.p < r.end && *r.p == '{', "JSON does not start with {: %s", out);
+	r.p++;
+	for (i = 0; i < set->n; i++) {
+		bool num;
+
+		jr_ws(&r);
+		if (i) {
+			FZ_ASSERT(r.p < r.end && *r.p == ',', "member %d: no comma: %s", i, r.p);
+			r.p++;
+			jr_ws(&r);
+		}
+		FZ_ASSERT(jr_string(&r, key, sizeof(key)) && !strcmp(key, set->kv[i].name),
+			  "member %d: key is not '%s'", i, set->kv[i].name);
+		jr_ws(&r);
+		FZ_ASSERT(r.p < r.end && *r.p == ':', "member %d: no colon", i);
+		r.p++;
+		jr_ws(&r);
+		num = r.p < r.end && *r.p != '"';
+		FZ_ASSERT(num ? jr_number(&r, val, sizeof(val)) : jr_string(&r, val, sizeof(val)),
+			  "member %d (%s): value not valid JSON", i, key);
+		FZ_ASSERT(!strcmp(val, set->kv[i].value), "member %d (%s): '%s', expected '%s'", i, key,
+			  val, set->kv[i].value);
+		FZ_ASSERT(num == (kpctl_is_u64(val) && (val[0] != '0' || !val[1])),
+			  "member %d (%s): '%s' as %s", i, key, val, num ? "number" : "string");
+	}
+	jr_ws(&r);
+	FZ_ASSERT(r.p < r.end && *r.p == '}', "JSON: no closing }");
+	r.p++;
+	jr_ws(&r);
+	FZ_ASSERT(r.p == r.end, "JSON: text after the object");
+	free(out);
+}
+
+static const char *first_value(const struct kpctl_kvset *set, const char *name)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->kv[i].name, name))
+			return set->kv[i].value;
+	return NULL;
+}
+
+static void check_set(const char *text, struct kpctl_kvset *set)
+{
+	char *t;
+	int i, n = kpctl_kv_parse(text, set);
+
+	kv_model(text, &model);
+	FZ_ASSERT(n == set->n, "returned %d, set has %d", n, set->n);
+	check_same(set, &model, "parse");
+	t = kv_text(set);
+	kpctl_kv_parse(t, &again);
+	check_same(&again, set, "written back");
+	free(t);
+	for (i = 0; i < set->n; i++) {
+		uint64_t v = 1, mv;
+		bool ok = !kpctl_kv_u64(set, set->kv[i].name, &v);
+		const char *first = first_value(set, set->kv[i].name);
+
+		FZ_ASSERT(kpctl_kv_get(set, set->kv[i].name) == first, "get '%s': not the first",
+			  set->kv[i].name);
+		FZ_ASSERT(ok == model_u64(first, &mv) && (!ok || v == mv), "u64 '%s' = '%s': %d %llu",
+			  set->kv[i].name, first, ok, (unsigned long long)v);
+		FZ_ASSERT(kpctl_is_u64(set->kv[i].value) ==
+			  (*set->kv[i].value && strlen(set->kv[i].value) <= 20 &&
+			   strspn(set->kv[i].value, "0123456789") == strlen(set->kv[i].value)),
+			  "is_u64 '%s'", set->kv[i].value);
+		if (ok) {
+			char *buf;
+			size_t len = 1 + (size_t)(v % 24);
+
+			/* Exactly len bytes: ASan sees a write past them. */
+			buf = malloc(len);
+			if (!buf)
+				abort();
+			FZ_ASSERT(kpctl_fmt_bytes(v, buf, len) == buf && strlen(buf) < len,
+				  "fmt_bytes %llu in %zu", (unsigned long long)v, len);
+			free(buf);
+		}
+	}
+	check_json(set);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	size_t n1 = strnlen((const char *)d, n);
+	char *t1 = fz_str(d, n1), *t2 = fz_str(n1 < n ? d + n1 + 1 : d + n, n1 < n ? n - n1 - 1 : 0);
+	char err[256], *small;
+	struct kpctl_rates r;
+	size_t k;
+	int i, diff, want = 0, first = -1;
+
+	check_set(t1, &a);
+	check_set(t2, &b);
+
+	/* a: the settings saved at load; b: read after unload. */
+	err[0] = '\0';
+	diff = kpctl_settings_diff(&a, &b, err, sizeof(err));
+	for (i = 0; i < a.n; i++) {
+		const char *is = first_value(&b, a.kv[i].name);
+
+		if (!is || strcmp(is, a.kv[i].value)) {
+			want++;
+			if (first < 0)
+				first = i;
+		}
+	}
+	FZ_ASSERT(diff == want, "settings diff %d, expected %d", diff, want);
+	if (diff) {
+		FZ_ASSERT(*err && !strchr(err, '\n') && !strncmp(err, a.kv[first].name,
+								 strlen(a.kv[first].name)),
+			  "settings diff: '%s'", err);
+		/* The same in a smaller buffer, exactly its size. */
+		k = 1 + strlen(err) / 3;
+		small = malloc(k);
+		if (!small)
+			abort();
+		FZ_ASSERT(kpctl_settings_diff(&a, &b, small, k) == diff && strlen(small) == k - 1 &&
+			  !strncmp(small, err, k - 1), "settings diff in %zu bytes: '%s'", k, small);
+		free(small);
+	}
+
+	/* a and b: two stats samples a second apart, then none apart. */
+	for (k = 0; k < 2; k++) {
+		kpctl_rates(&a, &b, k ? 0 : 1.0, &r);
+		{
+			const double x[] = { r.mb_s, r.pages_s, r.batches_s, r.records_s, r.dropped_s,
+					     r.candidates_s, r.hintfault_s, r.mglru_s, r.skipped_rate_s,
+					     r.skipped_room_s, r.failed_s };
+
+			for (i = 0; i < (int)(sizeof(x) / sizeof(x[0])); i++)
+				FZ_ASSERT(isfinite(x[i]) && x[i] >= 0 && (!k || x[i] == 0),
+					  "rate %d over %s s: %g", i, k ? "0" : "1", x[i]);
+		}
+	}
+	free(t1);
+	free(t2);
+	return 0;
+}
