@@ -62,8 +62,8 @@ int kp_compat_scan_age_ms(struct page *head);
 /*
  * One look at the accessed bits of the folio at pfn, clearing them
  * (src/compat/rmap.c). Process context; never sleeps on a lock. Looks are
- * made in rounds: the TLB flush that makes the next look see new accesses
- * comes at the end of the round.
+ * made in batches: the TLB flush that makes the next look see new accesses
+ * comes at the end of the batch.
  */
 void kp_compat_look_begin(void);
 enum kp_look kp_compat_look(unsigned long pfn);

@@ -127,22 +127,36 @@ static bool kp_trial_round(struct kp_trial *t)
 	return true;
 }
 
+/*
+ * Looks between two TLB flushes. Between a look and its flush a page in
+ * use keeps a cleared accessed bit (its translation is cached): to the
+ * kernel's own aging, and to the MGLRU source, it looks idle. A flush per
+ * few dozen looks keeps that window to a millisecond or so, at a flush
+ * (an IPI to the CPUs running the address space) per batch.
+ */
+#define KP_LOOKS_PER_FLUSH 64
+
 static void kp_confirm_round(struct work_struct *work)
 {
-	u32 i = 0, n;
+	u32 i = 0, n, looks = 0;
 
 	kp_confirm_drain();
 	kp_dispatch_begin();
 	kp_compat_look_begin();
 	while (i < kp_nr_trials && !READ_ONCE(kp_confirm_stopping)) {
-		if (kp_trial_round(&kp_trials[i])) {
+		bool over = kp_trial_round(&kp_trials[i]);
+
+		if (++looks % KP_LOOKS_PER_FLUSH == 0) {
+			kp_compat_look_end();
+			cond_resched();
+			kp_compat_look_begin();
+		}
+		if (over) {
 			/* Over: the last trial takes its place. */
 			kp_trials[i] = kp_trials[--kp_nr_trials];
 			continue;
 		}
 		i++;
-		if (!(i & 255))
-			cond_resched();
 	}
 	/* Before any worker moves a page: the flush belongs to this round's looks. */
 	kp_compat_look_end();

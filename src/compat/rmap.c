@@ -16,9 +16,9 @@
  * table, and a page in constant use stays in the TLB: without a flush, a
  * hot page looks idle at the next look (the kernel does not flush for its
  * own aging, whose passes are seconds apart; looks 20 ms apart need it).
- * A round of looks (kp_compat_look_begin/end) notes each address space
+ * A batch of looks (kp_compat_look_begin/end) notes each address space
  * whose bits it cleared and flushes each once at its end (flush_tlb_mm_range,
- * resolved): one flush per address space per round, not one per page, and
+ * resolved): one flush per address space per batch, not one per page, and
  * every look after it sees the accesses made since.
  *
  * The walk never sleeps on a contended lock (try_lock): a busy folio is
