@@ -50,15 +50,29 @@ vm_sum() { awk -v re="$1" '$1 ~ re { s += $2 } END { print s + 0 }' /proc/vmstat
 kps() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' \
 	/sys/kernel/debug/kpromoted/stats 2>/dev/null || echo 0; }
 
-VMKEYS="numa_hint_faults numa_pages_migrated pgpromote_success pgmigrate_success pgdemote_kswapd pgdemote_direct pgdemote_khugepaged pgpromote_candidate"
+VMKEYS="numa_hint_faults numa_pages_migrated pgpromote_success pgmigrate_success pgdemote_kswapd pgdemote_direct pgdemote_khugepaged pgpromote_candidate pgscan_direct pgsteal_direct oom_kill"
 snap() { # snap PREFIX: vmstat + thread CPU into shell variables PREFIX_<name>
 	for k in $VMKEYS; do eval "$1_$k=$(vm $k)"; done
 	eval "$1_pgdemote=$(vm_sum '^pgdemote_')"
+	eval "$1_allocstall=$(vm_sum '^allocstall_')"
 	eval "$1_cpu_kpscan=$(cpu_ms '^kpromoted')"
 	eval "$1_cpu_kdamond=$(cpu_ms '^kdamond')"
 	eval "$1_cpu_kworker=$(cpu_ms '^kworker')"
 	eval "$1_cpu_kswapd=$(cpu_ms '^kswapd')"
 	eval "$1_cpu_all=$(awk '/^cpu / { print ($2 + $3 + $4 + $7 + $8) * 10 }' /proc/stat)"
+}
+
+# Who enters direct reclaim during a scenario: the comm of each task the kernel's
+# vmscan:mm_vmscan_direct_reclaim_begin event saw, "comm:count,..." (none: no tracefs).
+TR=/sys/kernel/tracing
+[ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
+DR=$TR/events/vmscan/mm_vmscan_direct_reclaim_begin/enable
+dr_start() { [ -e $DR ] && echo >$TR/trace && echo 1 >$DR; }
+dr_stop() {
+	[ -e $DR ] || { echo none; return; }
+	echo 0 >$DR
+	awk '/mm_vmscan_direct_reclaim_begin:/ { c = $1; sub(/-[0-9]+$/, "", c); n[c]++ }
+		END { s = ""; for (k in n) s = s (s == "" ? "" : ",") k ":" n[k]; print s == "" ? "nobody" : s }' $TR/trace
 }
 
 reset() {
@@ -143,27 +157,31 @@ for s in $(echo "$SCEN" | tr , ' '); do
 	*) args="$args -S $s" ;;
 	esac
 	snap a
+	dr_start
 	t0=$(date +%s)
 	$BIN $args >/tmp/out 2>&1 || { rc=1; sed 's/^/KPB note error /' /tmp/out | tail -n 5; }
 	snap b
+	dr_by=$(dr_stop)
 	nbmode=$(cat $NB)
 	kp=""
 	if [ -d /sys/kernel/debug/kpromoted ]; then
 		for k in records records_hintfault records_mglru records_dropped records_filtered candidates promoted_pages \
 			hintfault_suppressed skipped_rate_limit skipped_no_room failed_migrate \
 			mglru_scans mglru_scan_cpu_ns table_bytes hot_threshold_effective \
-			nominated nominations_refused confirm_looks confirm_hot confirm_cold confirm_gone; do
+			nominated nominations_refused confirm_looks confirm_hot confirm_cold confirm_gone \
+			demoted_for_room repromoted waiting_for_room room_armed room_kept migrate_retried \
+			skipped_stale; do
 			kp="$kp kp_$k=$(kps $k)"
 		done
 	fi
 	reset
 	d=""
-	for k in $VMKEYS pgdemote cpu_kpscan cpu_kdamond cpu_kworker cpu_kswapd cpu_all; do
+	for k in $VMKEYS pgdemote allocstall cpu_kpscan cpu_kdamond cpu_kworker cpu_kswapd cpu_all; do
 		eval "d=\"\$d $k=\$((b_$k - a_$k))\""
 	done
 	grep '^KPB sample' /tmp/out | sed "s/^KPB sample/KPB sample contender=$C scenario=$s rep=$REP/"
 	grep '^KPB info' /tmp/out
 	res=$(grep '^KPB result' /tmp/out | sed 's/^KPB result //; s/scenario=[^ ]* //')
-	say "result contender=$C scenario=$s rep=$REP status=ok kernel=$KVER nb=$nbmode wall=$(($(date +%s) - t0)) $res$d$kp"
+	say "result contender=$C scenario=$s rep=$REP status=ok kernel=$KVER nb=$nbmode wall=$(($(date +%s) - t0)) $res$d$kp direct_reclaim_by=$dr_by"
 done
 exit $rc

@@ -97,6 +97,10 @@ def med(rs, k, scale=1.0, fmt="{:.0f}", never=False):
     return s
 
 
+def promoted_runs(rs):
+    return [r for r in rs if float(r.get("precision", -1)) >= 0]
+
+
 def sel(c, s):
     return [r for r in ok if r["contender"] == c and r["scenario"] == s]
 
@@ -111,6 +115,8 @@ for r in ok:
     r["promoted"] = str(max(float(r.get("pgpromote_success", 0)), float(r.get("kp_promoted_pages", 0)),
                             float(r.get("numa_pages_migrated", 0)))
                         if r["contender"] != "damon" else float(r.get("pgmigrate_success", 0)) - float(r.get("pgdemote", 0)))
+    # Demotions: the kernel's (pgdemote_*), and kpromoted's own exchange, which the kernel does not count.
+    r["demoted"] = str(float(r.get("pgdemote", 0)) + float(r.get("kp_demoted_for_room", 0)))
     r["kp_scan_cpu_ms"] = str(float(r.get("kp_mglru_scan_cpu_ns", 0)) / 1e6)
     r["kthreads_cpu"] = str(float(r.get("cpu_kpscan", 0)) + float(r.get("cpu_kdamond", 0)))
 
@@ -155,7 +161,8 @@ for s in scenarios:
         if not rs:
             continue
         t50k, t90k = ("shift_t50", "shift_t90") if s == "shift" else ("t50", "t90")
-        prec = med(rs, "precision", 100, "{:.1f}%") if s != "uniform" else "n/a"
+        # -1: nothing promoted in that run; the median is over the runs that promoted.
+        prec = med(promoted_runs(rs), "precision", 100, "{:.1f}%") if s != "uniform" else "n/a"
         if all(float(r.get("precision", -1)) < 0 for r in rs) and s != "uniform":
             prec = "none promoted"
         L.append("| " + " | ".join([
@@ -165,7 +172,7 @@ for s in scenarios:
             med(rs, "steady_hot", 100, "{:.1f}%"),
             prec,
             med(rs, "promoted"),
-            med(rs, "pgdemote"),
+            med(rs, "demoted"),
             med(rs, "numa_pages_migrated"),
             med(rs, "kthread_migr"),
             med(rs, "numa_hint_faults"),
@@ -268,6 +275,50 @@ for c in kps:
     g += [x for x in [t90_line(c, "hot")] if x]
     g += common_lines(c)
     L.append(f"- **{label[c]}** (issue 10, one source alone): " + "; ".join(g))
+# Issue 11, scenario 2: a full fast node, demotion on.
+def reclaimers(rs):
+    """Tasks that entered direct reclaim over the runs, from direct_reclaim_by=comm:n,..."""
+    n = {}
+    for r in rs:
+        for part in r.get("direct_reclaim_by", "none").split(","):
+            comm, _, cnt = part.rpartition(":")
+            if comm and cnt.isdigit():
+                n[comm] = n.get(comm, 0) + int(cnt)
+    return ", ".join(f"{k} {v}" for k, v in sorted(n.items(), key=lambda kv: -kv[1])) or "nobody"
+
+
+def pressure_line(c):
+    rs = sel(c, "pressure")
+    if not rs:
+        return None
+    g = []
+    t90 = [x for x in vals(rs, "t90") if x >= 0]
+    t90v = statistics.median(t90) if len(t90) * 2 > len(rs) else None
+    g.append("90% of the hot set within 10 s: " + ("met" if t90v is not None and t90v <= 10 else "MISSED") +
+             f" ({'%.1f s' % t90v if t90v is not None else 'never'})")
+    p = medv(promoted_runs(rs), "precision")
+    if p is not None:
+        g.append(f"precision >= 95%: {'met' if p >= 0.95 else 'MISSED'} ({p * 100:.1f}%)")
+    app = sum(vals(rs, "numa_pages_migrated"))
+    g.append(f"zero migrations in app context: {'met' if app == 0 else 'MISSED'} ({app:.0f})")
+    oom = sum(vals(rs, "oom_kill"))
+    g.append(f"no OOM kill: {'met' if oom == 0 else 'MISSED'} ({oom:.0f})")
+    for k in ("allocstall", "pgscan_direct"):
+        a, n = medv(rs, k), medv(sel("none", "pressure"), k)
+        if a is not None and n is not None:
+            g.append(f"{k} no higher than none: {'met' if a <= n else 'MISSED'} ({a:.0f} vs {n:.0f})")
+    g.append(f"direct reclaim entered by: {reclaimers(rs)} (under none: {reclaimers(sel('none', 'pressure'))})")
+    pr, rp = medv(rs, "promoted"), medv(rs, "kp_repromoted")
+    if pr is not None and rp is not None and c.startswith("kp-"):
+        g.append(f"repromoted <= 5% of promoted: {'met' if rp <= 0.05 * max(pr, 1) else 'MISSED'} "
+                 f"({rp:.0f} of {pr:.0f}; demoted for room {medv(rs, 'kp_demoted_for_room') or 0:.0f})")
+    return f"- **{label[c]}** (issue 11, scenario 2 pressure): " + "; ".join(g)
+
+
+for c in ["kernel"] + kps:
+    line = pressure_line(c)
+    if line:
+        L.append(line)
 for c in kps:
     pk = vals(sel(c, "hot"), "peak_promote_mbps")
     if pk and mp_mbps:

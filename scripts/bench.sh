@@ -23,7 +23,7 @@ for r in "${rels[@]}"; do kp_check_release "$r"; done
 if [[ $QUICK == 1 ]]; then
 	REPS=${BENCH_REPS:-2}
 	SECS=${BENCH_SECS:-10}
-	SCENARIOS=${BENCH_SCENARIOS:-hot,shift,uniform}
+	SCENARIOS=${BENCH_SCENARIOS:-hot,pressure,shift,uniform}
 else
 	REPS=${BENCH_REPS:-3}
 	SECS=${BENCH_SECS:-30}

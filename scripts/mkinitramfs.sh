@@ -67,6 +67,8 @@ done
 # The module, the stock kernel's builtin lists (so modprobe knows what is built in), any
 # stock modules it or the tests need, then depmod for this kernel (not the host's).
 cp "$KO" "$MODROOT/extra/kpromoted.ko"
+# The test-only synthetic sampling PMU (scripts/build-testpmu.sh), when built: tests only.
+[[ -f $OUT/kp_testpmu.ko ]] && cp "$OUT/kp_testpmu.ko" "$MODROOT/extra/kp_testpmu.ko"
 for f in modules.builtin modules.builtin.modinfo modules.order; do
 	[[ -f $KP_KMODDIR/$f ]] && cp "$KP_KMODDIR/$f" "$MODROOT/"
 done

@@ -103,6 +103,13 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$SMP" -m "$((N0 + N1))M"
 	-kernel "$KP_VMLINUZ" -initrd "$INITRD" -append "${cmdline[*]}"
 	${KP_QEMU_ARGS:-})
 
+# One guest at a time on this machine (several worktrees share one cache): two TCG guests on two
+# cores slow each other and make the placement deadlines of the tests lie.
+exec 9>"$KP_CACHE/vm.lock"
+if ! flock -n 9; then
+	echo "vm-run $REL: waiting for the guest already running on this machine"
+	flock 9
+fi
 echo "vm-run $REL: kernel $KP_KVER, ${accel[*]}, ${SMP} vCPUs, node0 ${N0} MiB, node1 ${N1} MiB, timeout ${TIMEOUT}s"
 echo "vm-run $REL: cmdline: ${cmdline[*]}"
 t0=$SECONDS

@@ -24,7 +24,7 @@ enum kp_look {
 	KP_LOOK_OLD,		/* not accessed since the last look */
 	KP_LOOK_YOUNG,		/* accessed since the last look */
 	KP_LOOK_BUSY,		/* could not look now (lock contended): try again */
-	KP_LOOK_GONE,		/* not a mapped slow-tier folio any more */
+	KP_LOOK_GONE,		/* not a mapped folio of the tier looked at (any more) */
 };
 
 enum kp_verdict {
@@ -42,6 +42,7 @@ struct kp_trial {
 	unsigned char young;	/* young looks so far */
 	unsigned char busy;	/* looks that could not be made */
 	unsigned char hot;	/* confirmed, waiting for room in a worker's queue */
+	u32 hot_at;		/* when confirmed (kp_room_stamp()): the frame's page then */
 };
 
 #define KP_TRIAL_BUSY_MAX 4

@@ -21,18 +21,30 @@ bool kp_compat_have_tiers(void);
 
 /* Isolate a folio from its LRU for migration (caller holds a reference). */
 bool kp_compat_isolate_lru(struct folio *folio);
+/* Where a demotion notes the frames its folios went to (a few may have failed after). */
+struct kp_moved {
+	u32 nr, max;
+	u64 *pfn;
+};
 /*
- * Migrate the isolated folios on list to node nid (async, never waiting
- * for writeback, no reclaim on the target). Folios that did not move are
- * put back on their LRU. Returns how many pages moved.
+ * Migrate the isolated folios on list to node nid: a promotion, or with
+ * demoted a demotion that notes its targets
+ * there. Never reclaims on the target; a folio the asynchronous pass could
+ * not move is tried once more in MIGRATE_SYNC_LIGHT (*retried: how many);
+ * what still did not move goes back to its LRU. Returns how many pages moved.
  */
-unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid);
+unsigned int kp_compat_migrate(struct list_head *list, int nid, struct kp_moved *demoted,
+			       unsigned int *retried);
+/* /sys/kernel/mm/numa/demotion_enabled (false where this kernel has no such switch). */
+bool kp_compat_demotion_enabled(void);
+/* The kernel's demotion target for nid (memory tiers), or NUMA_NO_NODE. */
+int kp_compat_demotion_target(int nid);
 
 /*
- * Pages a node can take before it would have to reclaim: free pages above
- * the high watermarks of its zones (0 when none).
+ * Free pages of a node above the high (or, with low, the low) watermarks
+ * of its zones; negative: that many below.
  */
-unsigned long kp_compat_node_room(int nid);
+long kp_compat_node_room(int nid, bool low);
 
 /*
  * MGLRU aging of one node's lruvec for every memory cgroup, as the
@@ -65,9 +77,19 @@ int kp_compat_scan_age_ms(struct page *head);
  * made in batches: the TLB flush that makes the next look see new accesses
  * comes at the end of the batch.
  */
-void kp_compat_look_begin(void);
-enum kp_look kp_compat_look(unsigned long pfn);
-void kp_compat_look_end(void);
+struct mm_struct;
+#define KP_LOOK_BATCH_MMS 32
+/* One caller's batch of looks: the address spaces to flush at its end (each mmgrab'd). */
+struct kp_look_batch {
+	struct mm_struct *mm[KP_LOOK_BATCH_MMS];
+	unsigned int nr;
+};
+void kp_compat_look_begin(struct kp_look_batch *b);
+/* tier: the look is for a folio on a slow node (KP_LOOK_SLOW) or a fast one. */
+#define KP_LOOK_SLOW true
+#define KP_LOOK_FAST false
+enum kp_look kp_compat_look(struct kp_look_batch *b, unsigned long pfn, bool slow);
+void kp_compat_look_end(struct kp_look_batch *b);
 /* NULL when kp_compat_look() works here, else why not. */
 const char *kp_compat_look_unavailable(void);
 
@@ -77,5 +99,15 @@ enum kp_hook_point {
 	KP_HOOK_MGLRU_YOUNG,	/* the MGLRU walk found a young PTE */
 	KP_NR_HOOK_POINTS,
 };
+
+/*
+ * The memory policy and cpuset that govern the folio at pfn
+ * (src/compat/mempolicy.c), for the rule in kpromoted/placement.h: 0 with
+ * *out filled (KP_MPOL_NONE and no cpuset when nothing is known, e.g. the
+ * folio is no longer mapped), or -EBUSY when a lock it needs is contended
+ * (not promotable this time). Process context.
+ */
+#include "kpromoted/placement.h"
+int kp_compat_page_placement(unsigned long pfn, struct kp_placement_in *out);
 
 #endif

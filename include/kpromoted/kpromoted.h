@@ -11,6 +11,7 @@
 enum kp_mode { KP_MODE_PROMOTE, KP_MODE_OBSERVE };
 enum kp_numab { KP_NUMAB_AUTO, KP_NUMAB_KEEP };
 enum kp_lrugen { KP_LRUGEN_KEEP, KP_LRUGEN_ENABLE };
+enum kp_onoff { KP_ON, KP_OFF };
 
 /*
  * Effective configuration, validated at load; read-only afterwards. Each
@@ -34,6 +35,10 @@ struct kp_config {
 	u32 mglru_max_ms;
 	u32 confirm_ms;			/* interval between looks at a nominee */
 	u32 confirm_tests;		/* young looks that confirm it, 0 = none */
+	u32 ibs_period;			/* hardware sampling (src/sources/hwsample.c) */
+	u32 pebs_period;
+	u32 hwsample_max_rate;		/* samples/s per CPU */
+	u32 hwsample_l3_miss;		/* enum kp_onoff */
 	char inject_fail[32];		/* testing: a load step to fail */
 };
 

@@ -33,7 +33,8 @@
 	X(mem_cgroup_iter, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
 	X(rmap_walk, KP_KSYM_OPTIONAL, "confirmation")			\
 	X(page_vma_mapped_walk, KP_KSYM_OPTIONAL, "confirmation")	\
-	X(flush_tlb_mm_range, KP_KSYM_OPTIONAL, "confirmation")
+	X(flush_tlb_mm_range, KP_KSYM_OPTIONAL, "confirmation")		\
+	X(next_demotion_node, KP_KSYM_OPTIONAL, "the kernel's demotion targets")
 
 /*
  * Kernel variables kpromoted adjusts while loaded (no stub: they are read
@@ -41,7 +42,9 @@
  */
 #define KP_KDATA(X)							\
 	X(sysctl_numa_balancing_scan_period_max, KP_KSYM_OPTIONAL,	\
-	  "hint-fault scan period cap")
+	  "hint-fault scan period cap")					\
+	X(numa_demotion_enabled, KP_KSYM_OPTIONAL,			\
+	  "making room: demotion_enabled, read only")
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
@@ -58,6 +61,14 @@ bool kp_ksym_canary_call(void);
 bool kp_ksym_present(unsigned long addr);
 struct seq_file;
 void kp_ksyms_show(struct seq_file *m);
+
+/*
+ * The stubs more than one file calls. The others are declared where they
+ * are called, beside the kernel version test their prototype depends on.
+ */
+struct folio;
+struct rmap_walk_control;
+void kp_call_rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
 #endif
 
 #endif

@@ -16,7 +16,8 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 
 /*
  * X(name, type, modinfo type, min, max, words, default, accepted, description)
- * hintfault_period_max_ms is "0 or 1000..max": kp_param_parse() knows.
+ * hintfault_period_max_ms is "0 or 1000..max", ibs_period a multiple of 16:
+ * kp_param_parse() knows.
  */
 #define KP_PARAMS(X)							\
 	X(slow_nodes, KP_P_NODES, "nodelist", 0, 0, NULL, "",		\
@@ -30,8 +31,8 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	  "promote: migrate hot slow-tier pages; observe: record and classify only") \
 	X(rate_limit_mbps, KP_P_UINT, "uint", 1, 100000, NULL, "256",	\
 	  "1..100000", "Promotion rate limit in MB/s, 1..100000 (default 256)") \
-	X(batch_pages, KP_P_UINT, "uint", 1, 1024, NULL, "64",		\
-	  "1..1024", "Pages isolated and migrated per batch, 1..1024 (default 64)") \
+	X(batch_pages, KP_P_UINT, "uint", 1, 512, NULL, "512",		\
+	  "1..512", "Pages isolated and migrated per batch, 1..512 (default 512, migrate_pages' own batch)") \
 	X(hot_threshold, KP_P_UINT, "uint", 1, 15, NULL, "2",		\
 	  "1..15", "Heat, in clear sightings' worth of decayed evidence, that nominates a page for confirmation, 1..15 (default 2)") \
 	X(window_ms, KP_P_UINT, "uint", 10, 60000, NULL, "1000",	\
@@ -62,9 +63,21 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	X(confirm_tests, KP_P_UINT, "uint", 0, 8, NULL, "3",		\
 	  "0..8",							\
 	  "Looks in a row that must find a nominee in use before it is promoted, 0 (promote every nominee) ..8 (default 3)") \
+	X(ibs_period, KP_P_UINT, "uint", 4096, 67108864, NULL, "65536",	\
+	  "4096..67108864, a multiple of 16",				\
+	  "AMD IBS op sampling period in ops, 4096..67108864, a multiple of 16 (default 65536)") \
+	X(pebs_period, KP_P_UINT, "uint", 1, 1000000, NULL, "1000",	\
+	  "1..1000000",							\
+	  "Intel PEBS sampling period in loads over the latency threshold, 1..1000000 (default 1000)") \
+	X(hwsample_max_rate, KP_P_UINT, "uint", 100, 100000, NULL, "2000", \
+	  "100..100000",						\
+	  "Ceiling on hardware samples per second per CPU (IBS, PEBS): above it the period doubles, 100..100000 (default 2000)") \
+	X(hwsample_l3_miss, KP_P_ENUM, "enum", 0, 0, kp_onoff_words, "on", \
+	  "on, off",							\
+	  "on: hardware sampling sees only accesses served by memory (IBS L3MissOnly where the CPU has it, else the sample's data source; PEBS latency of 128 cycles or more); off: every sampled load or store") \
 	X(inject_fail, KP_P_INJECT, "string", 0, 0, kp_inject_words, "none", \
-	  "none, tiers, symbols, hooks, debugfs, sources, symbol:<name>, hook:<name>", \
-	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, symbol:<name>, hook:<name>)")
+	  "none, tiers, symbols, hooks, debugfs, sources, room, symbol:<name>, hook:<name>", \
+	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, room, symbol:<name>, hook:<name>)")
 
 enum kp_param_id {
 #define KP_PARAM_ID(name, ...) KP_PARAM_##name,
@@ -76,6 +89,7 @@ enum kp_param_id {
 extern const char *const kp_mode_words[];
 extern const char *const kp_numab_words[];
 extern const char *const kp_lrugen_words[];
+extern const char *const kp_onoff_words[];
 extern const char *const kp_inject_words[];
 
 struct kp_param_spec {

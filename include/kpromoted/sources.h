@@ -8,12 +8,16 @@
 
 #include "kpromoted/policy.h"
 
+struct seq_file;
+
 struct kp_source_ops {
 	/* NULL when the source can run here, else why it cannot. */
 	const char *(*unavailable)(void);
 	/* 0 or -errno; *why set on failure. */
 	int (*start)(const char **why);
 	void (*stop)(void);
+	/* Optional: more `<source>_<what> <value>` lines for debugfs `sources` while it runs. */
+	void (*show)(struct seq_file *m);
 };
 
 extern const struct kp_source_ops kp_hintfault_source;

@@ -43,7 +43,21 @@
 	X(confirm_hot)		/* nominees found young in every look */ \
 	X(confirm_cold)		/* nominees found idle: forgotten */	\
 	X(confirm_gone)		/* nominees freed, moved or unmapped */	\
-	X(skipped_queue_full)	/* confirmed, workers' queues full */
+	X(skipped_queue_full)	/* confirmed, workers' queues full */	\
+	X(waiting_for_room)	/* full fast node: wait while room is made (per run) */ \
+	X(demoted_for_room)	/* cold fast pages demoted in exchange */ \
+	X(room_armed)		/* fast pages whose accessed bits were cleared to find cold ones */ \
+	X(room_kept)		/* of those, found in use: they stay */	\
+	X(room_kept_flushed)	/* found idle, then in use after a TLB flush */ \
+	X(repromoted)		/* promoted again within a minute of our demotion */ \
+	X(migrate_retried)	/* async migration failed, retried sync-light */ \
+	X(skipped_stale)	/* queued frame refilled by our demotion since */ \
+	X(skipped_policy)	/* confirmed, its memory policy or cpuset keeps it */ \
+	X(hwsample_samples)	/* IBS/PEBS samples delivered to the handler */ \
+	X(hwsample_slow)	/* of those, on a slow node: recorded */ \
+	X(hwsample_throttled)	/* over the per-CPU ceiling: dropped */ \
+	X(hwsample_lost)	/* no usable data address (not a load/store, no phys addr, filtered) */ \
+	X(hwsample_period_raised) /* the period doubled to stay under the ceiling */
 
 enum kp_stat {
 #define KP_STAT_ENUM(name) KP_STAT_##name,

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kpromoted's trace events (tracefs: events/kpromoted/, perf: -e 'kpromoted:*').
- *   promote_batch  one migration batch: from and to node, pages attempted/moved, outcome
+ *   promote_batch  one promotion batch: from and to node, pages attempted/moved, outcome
+ *   demote_batch   one batch of cold fast pages demoted for room, the same fields
+ *   repromote      a page kpromoted demoted, found hot again: its frame, its index
+ *                  (for anonymous memory the virtual page number), how long ago
  *   record_drop    an access a source reported that the hotness table could not keep
- * Both may fire in any context the caller runs in (record_drop: NMI included); an
+ * They may fire in any context the caller runs in (record_drop: NMI included); an
  * event costs nothing while disabled.
  */
 #undef TRACE_SYSTEM
@@ -23,7 +26,8 @@
 #define KP_BATCH_PARTIAL	1
 #define KP_BATCH_FAILED		2
 
-TRACE_EVENT(promote_batch,
+/* One migration batch, either way. */
+DECLARE_EVENT_CLASS(migrate_batch,
 	TP_PROTO(int from_nid, int to_nid, unsigned long attempted, unsigned long moved),
 	TP_ARGS(from_nid, to_nid, attempted, moved),
 	TP_STRUCT__entry(
@@ -47,6 +51,38 @@ TRACE_EVENT(promote_batch,
 				   { KP_BATCH_OK, "ok" },
 				   { KP_BATCH_PARTIAL, "partial" },
 				   { KP_BATCH_FAILED, "failed" }))
+);
+
+DEFINE_EVENT(migrate_batch, promote_batch,
+	TP_PROTO(int from_nid, int to_nid, unsigned long attempted, unsigned long moved),
+	TP_ARGS(from_nid, to_nid, attempted, moved)
+);
+
+DEFINE_EVENT(migrate_batch, demote_batch,
+	TP_PROTO(int from_nid, int to_nid, unsigned long attempted, unsigned long moved),
+	TP_ARGS(from_nid, to_nid, attempted, moved)
+);
+
+TRACE_EVENT(repromote,
+	TP_PROTO(unsigned long pfn, unsigned long index, unsigned int nr, bool anon,
+		 unsigned int ago_ms),
+	TP_ARGS(pfn, index, nr, anon, ago_ms),
+	TP_STRUCT__entry(
+		__field(unsigned long, pfn)
+		__field(unsigned long, index)
+		__field(unsigned int, nr)
+		__field(bool, anon)
+		__field(unsigned int, ago_ms)
+	),
+	TP_fast_assign(
+		__entry->pfn = pfn;
+		__entry->index = index;
+		__entry->nr = nr;
+		__entry->anon = anon;
+		__entry->ago_ms = ago_ms;
+	),
+	TP_printk("pfn=0x%lx index=0x%lx nr=%u anon=%d ago_ms=%u", __entry->pfn, __entry->index,
+		  __entry->nr, __entry->anon, __entry->ago_ms)
 );
 
 TRACE_EVENT(record_drop,

@@ -45,6 +45,7 @@ static bool kp_confirm_stopping;
 static unsigned int kp_confirm_tests;	/* 0: nominated is hot (no look possible) */
 static unsigned int kp_idle_ms;
 static const char *kp_confirm_why;
+static struct kp_look_batch kp_looks;	/* the round's looks, flushed every KP_LOOKS_PER_FLUSH */
 
 bool kp_confirm_nominate(u64 pfn, int anid)
 {
@@ -97,7 +98,7 @@ static bool kp_trial_round(struct kp_trial *t)
 	enum kp_verdict v;
 
 	if (!t->hot) {
-		enum kp_look look = kp_confirm_tests ? kp_compat_look(t->pfn) : KP_LOOK_YOUNG;
+		enum kp_look look = kp_confirm_tests ? kp_compat_look(&kp_looks, t->pfn, KP_LOOK_SLOW) : KP_LOOK_YOUNG;
 
 		kp_stat_inc(KP_STAT_confirm_looks);
 		v = kp_trial_step(t, look, kp_confirm_tests);
@@ -113,12 +114,20 @@ static bool kp_trial_round(struct kp_trial *t)
 		case KP_VERDICT_HOT:
 			kp_stat_inc(KP_STAT_confirm_hot);	/* once: then it waits for room */
 			t->hot = 1;
+			t->hot_at = kp_room_stamp();
 			break;
 		}
 	}
-	switch (kp_dispatch(t->pfn, t->anid)) {
+	switch (kp_dispatch(t->pfn, t->anid, t->hot_at)) {
 	case KP_DISPATCH_QUEUE_FULL:
 		return false;	/* confirmed: it waits here, not in the table */
+	case KP_DISPATCH_BUSY:
+		/* As a look that could not be made: a few more rounds, then given up. */
+		if (++t->busy > KP_TRIAL_BUSY_MAX) {
+			kp_trial_close(t, KP_STAT_confirm_gone);
+			return true;
+		}
+		return false;
 	case KP_DISPATCH_QUEUED:
 	case KP_DISPATCH_DONE:
 		kp_table_forget(&kp_tbl, t->pfn);
@@ -142,14 +151,14 @@ static void kp_confirm_round(struct work_struct *work)
 
 	kp_confirm_drain();
 	kp_dispatch_begin();
-	kp_compat_look_begin();
+	kp_compat_look_begin(&kp_looks);
 	while (i < kp_nr_trials && !READ_ONCE(kp_confirm_stopping)) {
 		bool over = kp_trial_round(&kp_trials[i]);
 
 		if (++looks % KP_LOOKS_PER_FLUSH == 0) {
-			kp_compat_look_end();
+			kp_compat_look_end(&kp_looks);
 			cond_resched();
-			kp_compat_look_begin();
+			kp_compat_look_begin(&kp_looks);
 		}
 		if (over) {
 			/* Over: the last trial takes its place. */
@@ -159,7 +168,7 @@ static void kp_confirm_round(struct work_struct *work)
 		i++;
 	}
 	/* Before any worker moves a page: the flush belongs to this round's looks. */
-	kp_compat_look_end();
+	kp_compat_look_end(&kp_looks);
 	kp_dispatch_end();
 	n = kp_nr_trials;
 	if (n)

@@ -8,6 +8,7 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
+#include <linux/nodemask.h>
 #include <linux/sched.h>
 #include <linux/version.h>
 #include <linux/vmstat.h>
@@ -82,35 +83,98 @@ static struct folio *kp_alloc_dst(struct folio *src, int nid)
 	return __folio_alloc_node(gfp, order, nid);
 }
 
+/* What migrate_pages() hands the allocation callback: the target, and where to note demotions. */
+struct kp_migrate_ctx {
+	int nid;
+	struct kp_moved *moved;	/* NULL: promotion */
+};
+
+static struct folio *kp_new_folio(struct folio *src, unsigned long private)
+{
+	struct kp_migrate_ctx *ctx = (struct kp_migrate_ctx *)private;
+	struct folio *dst = kp_alloc_dst(src, ctx->nid);
+	struct kp_moved *mv = ctx->moved;
+
+	if (dst && mv && mv->nr < mv->max)
+		mv->pfn[mv->nr++] = folio_pfn(dst);
+	return dst;
+}
+
 #if KP_MIGRATE_FOLIO_CB
 static struct folio *kp_new_cb(struct folio *src, unsigned long private)
 {
-	return kp_alloc_dst(src, (int)private);
+	return kp_new_folio(src, private);
 }
 #else
 static struct page *kp_new_cb(struct page *page, unsigned long private)
 {
-	struct folio *dst = kp_alloc_dst(page_folio(page), (int)private);
+	struct folio *dst = kp_new_folio(page_folio(page), private);
 
 	return dst ? &dst->page : NULL;
 }
 #endif
 
-unsigned int kp_compat_migrate_to_node(struct list_head *list, int nid)
+/*
+ * Asynchronous first: it never waits for a folio lock or writeback. What
+ * that pass left (a folio locked or under writeback at that instant) gets
+ * one more chance in MIGRATE_SYNC_LIGHT, which waits for locks but not for
+ * writeback, before it goes back to its LRU.
+ */
+unsigned int kp_compat_migrate(struct list_head *list, int nid, struct kp_moved *demoted,
+			       unsigned int *retried)
 {
-	unsigned int succeeded = 0;
+	struct kp_migrate_ctx ctx = { .nid = nid, .moved = demoted };
+	/*
+	 * Demotions go as MR_NUMA_MISPLACED too, not MR_DEMOTION: for
+	 * MR_DEMOTION, migrate_pages() leaves the NR_ISOLATED_* uncount of the
+	 * folios it moved to the caller on some kernels (a fix of 2024,
+	 * backported to stable releases, Debian's 6.1 included) and not on
+	 * others, and which one a kernel is cannot be told from its version.
+	 * Every other reason uncounts on every kernel.
+	 */
+	int reason = MR_NUMA_MISPLACED;
+	unsigned int succeeded = 0, again = 0;
 	int ret;
 
+	*retried = 0;
 	if (list_empty(list))
 		return 0;
-	ret = kp_call_migrate_pages(list, kp_new_cb, NULL, (unsigned long)nid,
-				    MIGRATE_ASYNC, MR_NUMA_MISPLACED, &succeeded);
+	ret = kp_call_migrate_pages(list, kp_new_cb, NULL, (unsigned long)&ctx,
+				    MIGRATE_ASYNC, reason, &succeeded);
+	if (ret > 0 && !list_empty(list)) {
+		*retried = ret;
+		ret = kp_call_migrate_pages(list, kp_new_cb, NULL, (unsigned long)&ctx,
+					    MIGRATE_SYNC_LIGHT, reason, &again);
+		succeeded += again;
+	}
 	if (ret)
 		kp_call_putback_movable_pages(list);
 	return succeeded;
 }
 
-unsigned long kp_compat_node_room(int nid)
+bool kp_compat_demotion_enabled(void)
+{
+	if (!kp_ksym_present(kp_addr_numa_demotion_enabled))
+		return false;
+	return READ_ONCE(*(bool *)kp_addr_numa_demotion_enabled);
+}
+
+/*
+ * 6.1-6.12 declare next_demotion_node(int node); later kernels added a
+ * mask of allowed targets, read unconditionally. Passing every memory node
+ * as that second argument is right for both: the older function never
+ * reads its second argument register.
+ */
+int kp_call_next_demotion_node(int node, const nodemask_t *allowed);
+
+int kp_compat_demotion_target(int nid)
+{
+	if (!kp_ksym_present(kp_addr_next_demotion_node))
+		return NUMA_NO_NODE;
+	return kp_call_next_demotion_node(nid, &node_states[N_MEMORY]);
+}
+
+long kp_compat_node_room(int nid, bool low)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
 	unsigned long free = 0, high = 0;
@@ -122,9 +186,9 @@ unsigned long kp_compat_node_room(int nid)
 		if (!populated_zone(zone))
 			continue;
 		free += zone_page_state(zone, NR_FREE_PAGES);
-		high += high_wmark_pages(zone);
+		high += low ? low_wmark_pages(zone) : high_wmark_pages(zone);
 	}
-	return free > high ? free - high : 0;
+	return (long)free - (long)high;
 }
 
 static unsigned int kp_scan_max_saved, kp_scan_max_ours;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A targeted look at one page's accessed bits: the confirmation stage's
- * only tool (src/classify/confirm.c).
+ * A targeted look at one page's accessed bits: how the confirmation stage
+ * tells a hot nominee (src/classify/confirm.c) and room-making a cold page
+ * of a fast node (src/promote/room.c).
  *
  * The kernel has no exported call that tests and clears the accessed bits
  * of one folio's mappings: folio_referenced() is for isolated folios (it
@@ -35,7 +36,6 @@
 #include "kpromoted/compat.h"
 #include "kpromoted/ksyms.h"
 
-void kp_call_rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
 bool kp_call_page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw);
 void kp_call_flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 				unsigned long end, unsigned int stride_shift,
@@ -50,35 +50,30 @@ const char *kp_compat_look_unavailable(void)
 	return NULL;
 }
 
-/* Address spaces whose accessed bits this round cleared (each holds an mmgrab). */
-#define KP_ROUND_MMS 32
-static struct mm_struct *kp_round_mm[KP_ROUND_MMS];
-static unsigned int kp_nr_round_mm;
-
-/* Notes mm for the flush at the end of the round; false when the list is full. */
-static bool kp_round_note(struct mm_struct *mm)
+/* Notes mm for the flush at the end of the batch; false when the list is full. */
+static bool kp_batch_note(struct kp_look_batch *b, struct mm_struct *mm)
 {
 	unsigned int i;
 
-	for (i = 0; i < kp_nr_round_mm; i++)
-		if (kp_round_mm[i] == mm)
+	for (i = 0; i < b->nr; i++)
+		if (b->mm[i] == mm)
 			return true;
-	if (kp_nr_round_mm == KP_ROUND_MMS)
+	if (b->nr == KP_LOOK_BATCH_MMS)
 		return false;
 	mmgrab(mm);
-	kp_round_mm[kp_nr_round_mm++] = mm;
+	b->mm[b->nr++] = mm;
 	return true;
 }
 
-void kp_compat_look_begin(void)
+void kp_compat_look_begin(struct kp_look_batch *b)
 {
-	kp_nr_round_mm = 0;
+	b->nr = 0;
 }
 
-void kp_compat_look_end(void)
+void kp_compat_look_end(struct kp_look_batch *b)
 {
-	while (kp_nr_round_mm) {
-		struct mm_struct *mm = kp_round_mm[--kp_nr_round_mm];
+	while (b->nr) {
+		struct mm_struct *mm = b->mm[--b->nr];
 
 		kp_call_flush_tlb_mm_range(mm, 0UL, TLB_FLUSH_ALL, 0UL, false);
 		mmdrop(mm);
@@ -102,6 +97,11 @@ static bool kp_pmd_test_clear_young(pmd_t *pmd)
 	       test_and_clear_bit(_PAGE_BIT_ACCESSED, (unsigned long *)pmd);
 }
 
+struct kp_look_arg {
+	struct kp_look_batch *batch;
+	bool young;
+};
+
 /* rmap_one: called by rmap_walk() for each VMA that may map the folio. */
 static bool kp_look_one(struct folio *folio, struct vm_area_struct *vma,
 			unsigned long addr, void *arg)
@@ -118,7 +118,8 @@ static bool kp_look_one(struct folio *folio, struct vm_area_struct *vma,
 		.vma = vma,
 		.address = addr,
 	};
-	bool *young = arg, cleared = false;
+	struct kp_look_arg *la = arg;
+	bool cleared = false;
 	unsigned long start = addr, end = addr;
 
 	/* Runs to the end: page_vma_mapped_walk() drops its locks itself then. */
@@ -132,24 +133,25 @@ static bool kp_look_one(struct folio *folio, struct vm_area_struct *vma,
 		start = min(start, pvmw.address);
 		end = max(end, pvmw.address + size);
 	}
-	*young |= cleared;
+	la->young |= cleared;
 	/*
 	 * Even a clear bit may hide a cached translation (the MGLRU walk
 	 * clears without flushing): every mapping looked at is flushed
 	 * before the next look.
 	 */
-	if (end > start && !kp_round_note(vma->vm_mm))
+	if (end > start && !kp_batch_note(la->batch, vma->vm_mm))
 		kp_call_flush_tlb_mm_range(vma->vm_mm, start, end, PAGE_SHIFT, false);
 	return true;
 }
 
-enum kp_look kp_compat_look(unsigned long pfn)
+enum kp_look kp_compat_look(struct kp_look_batch *b, unsigned long pfn, bool slow)
 {
+	struct kp_look_arg la = { .batch = b };
 	struct page *page = pfn_to_online_page(pfn);
 	struct rmap_walk_control rwc = { .rmap_one = kp_look_one, .try_lock = true };
 	enum kp_look look = KP_LOOK_GONE;
 	struct folio *folio;
-	bool young = false, need_lock;
+	bool need_lock;
 
 	if (!page)
 		return KP_LOOK_GONE;
@@ -157,7 +159,8 @@ enum kp_look kp_compat_look(unsigned long pfn)
 	if (!folio_try_get(folio))
 		return KP_LOOK_GONE;
 	if (unlikely(page_folio(page) != folio) || !folio_test_lru(folio) ||
-	    !folio_mapped(folio) || !kp_node_is_slow(folio_nid(folio)))
+	    !folio_mapped(folio) || kp_node_is_slow(folio_nid(folio)) != slow ||
+	    (!slow && folio_test_unevictable(folio)))
 		goto put;
 	/* File and KSM folios need the folio lock for a stable mapping. */
 	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
@@ -165,14 +168,14 @@ enum kp_look kp_compat_look(unsigned long pfn)
 		look = KP_LOOK_BUSY;
 		goto put;
 	}
-	rwc.arg = &young;
+	rwc.arg = &la;
 	kp_call_rmap_walk(folio, &rwc);
 	if (need_lock)
 		folio_unlock(folio);
 	if (rwc.contended)
 		look = KP_LOOK_BUSY;
 	else
-		look = young ? KP_LOOK_YOUNG : KP_LOOK_OLD;
+		look = la.young ? KP_LOOK_YOUNG : KP_LOOK_OLD;
 put:
 	folio_put(folio);
 	return look;

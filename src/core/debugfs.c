@@ -39,6 +39,7 @@ DEFINE_SHOW_ATTRIBUTE(kp_config);
 static int kp_tiers_file_show(struct seq_file *m, void *v)
 {
 	kp_tiers_show(m);
+	kp_room_show(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kp_tiers_file);

@@ -17,8 +17,9 @@
 const char *const kp_mode_words[] = { "promote", "observe", NULL };
 const char *const kp_numab_words[] = { "auto", "keep", NULL };
 const char *const kp_lrugen_words[] = { "keep", "enable", NULL };
+const char *const kp_onoff_words[] = { "on", "off", NULL };
 const char *const kp_inject_words[] = {
-	"none", "tiers", "symbols", "hooks", "debugfs", "sources", NULL
+	"none", "tiers", "symbols", "hooks", "debugfs", "sources", "room", NULL
 };
 
 const struct kp_param_spec kp_param_specs[KP_NR_PARAMS] = {
@@ -53,6 +54,11 @@ int kp_param_parse(enum kp_param_id id, const char *s, struct kp_param_value *ou
 		/* "0 or N..max": zero switches the feature off. */
 		if (id == KP_PARAM_hintfault_period_max_ms && out->num && out->num < 1000) {
 			*why = "out of range";
+			return -1;
+		}
+		/* IBS counts in units of 16 ops. */
+		if (id == KP_PARAM_ibs_period && (out->num & 15)) {
+			*why = "not a multiple of 16";
 			return -1;
 		}
 		return 0;

@@ -77,7 +77,7 @@ static void kp_adapt_threshold(void)
 	budget = div64_u64(kp_rate_bytes_per_s() * KP_SWEEP_MS * kp_adapt_sweeps, MSEC_PER_SEC);
 	for (nid = 0; nid < KP_MAX_NODES; nid++)
 		if (kp_worker_exists(nid))
-			room += (u64)kp_node_room(nid) << PAGE_SHIFT;
+			room += (u64)kp_node_capacity(nid) << PAGE_SHIFT;
 	budget = min(budget, room);
 	kp_thr_eff = kp_threshold_next(kp_thr_eff, kp_cfg.hot_threshold, KP_HOT_THRESHOLD_MAX,
 				       kp_adapt_bytes, budget);
@@ -107,10 +107,15 @@ static void kp_sweep(struct work_struct *work)
 		WRITE_ONCE(kp_regions_warm, kp_regions_decay(&kp_regions));
 		kp_decay_next = jiffies + msecs_to_jiffies(kp_cfg.window_ms);
 	}
-	/* Workers holding pages the rate limit deferred try again. */
-	for (nid = 0; nid < KP_MAX_NODES; nid++)
+	/* Workers holding pages the rate limit deferred try again; full nodes prepare room. */
+	kp_room_adapt();
+	for (nid = 0; nid < KP_MAX_NODES; nid++) {
+		if (!kp_worker_exists(nid))
+			continue;
 		if (kp_worker_pending(nid))
 			kp_worker_kick(nid);
+		kp_room_prepare(nid);
+	}
 	if (!READ_ONCE(kp_sweep_stopping))
 		queue_delayed_work(system_freezable_wq, &kp_sweep_work,
 				   max(1UL, msecs_to_jiffies(KP_SWEEP_MS)));

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Migration: one worker per fast node isolates the pages it was handed and
- * migrates them in batches, within the rate limit and the node's room.
- * Nothing here runs in the application's context.
+ * Migration: the workers of each fast node isolate the pages they were
+ * handed and migrate them in batches of up to 512, within the rate limit
+ * (tokens taken per batch) and the node's room, which they make when the
+ * node is full (src/promote/room.c). Nothing here runs in the
+ * application's context.
  */
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
@@ -14,65 +16,89 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/bucket.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/promote.h"
 #include "kpromoted/stats.h"
 #include "kpromoted/trace.h"
 
-/* Pages one node's worker holds: 8 MiB of base pages, 32 KiB of memory per fast node. */
-#define KP_PENDING_MAX 2048
+/*
+ * Pages one node's workers hold: 16 MiB of base pages (32 KiB). The
+ * confirmation stage refills it every round (confirm_ms), so this is no
+ * cap on the rate, only on what waits.
+ */
+#define KP_PENDING_MAX 4096
+/* Pages per migrate_pages() call: its own limit (NR_MAX_BATCHED_MIGRATION). */
+#define KP_BATCH_MAX 512
+/* A queued page: its frame number, and when it was found hot there (kp_room_stamp()). */
+#define KP_QUEUED_SHIFT KP_PFN_BITS
+/* A node waiting for room is looked at again this much later (or when room appears). */
+#define KP_ROOM_RETRY_MS 100
+/* Workers per node: more than one when migration outruns one CPU. */
+#define KP_LANES_MAX 4
+
+struct kp_node_worker;
+
+/* One worker of a node: a work item and its own batch. */
+struct kp_lane {
+	struct work_struct work;
+	struct kp_node_worker *w;
+	u32 idx;
+	u64 pfn[KP_BATCH_MAX];		/* queue words: frame | stamp */
+	struct folio *folio[KP_BATCH_MAX];
+};
 
 struct kp_node_worker {
 	int nid;
-	struct work_struct work;
-	spinlock_t lock;		/* pending, nr_pending */
+	u32 nr_lanes;
+	spinlock_t lock;		/* pending, nr_pending, credit */
 	u32 nr_pending;
+	unsigned long credit;		/* pages demoted for room, not yet filled */
+	unsigned long room_retry;	/* jiffies: waiting for room, do not look before */
 	u64 pending[KP_PENDING_MAX];
-	u64 batch[KP_PENDING_MAX];	/* worker-private copy */
+	struct kp_lane lane[KP_LANES_MAX];
 };
 
 static struct workqueue_struct *kp_wq;
 static struct kp_node_worker *kp_workers[KP_MAX_NODES];
 static bool kp_stopping;
 
-/* Token bucket in bytes, shared by all workers. */
+/* Token bucket in bytes, shared by all workers and both directions. */
 static DEFINE_SPINLOCK(kp_rate_lock);
-static s64 kp_rate_tokens;
-static u64 kp_rate_last_ns;
+static struct kp_bucket kp_rate;
 
 u64 kp_rate_bytes_per_s(void)
 {
 	return (u64)kp_cfg.rate_limit_mbps << 20;
 }
 
-static bool kp_rate_take(u64 bytes)
+/*
+ * A worker runs when it is handed pages, later when the machine is busy:
+ * the bucket holds a second's worth so a late run does not lose the time
+ * between, and never less than a huge page.
+ */
+static u64 kp_rate_cap(void)
 {
-	u64 now = ktime_get_ns(), rate = kp_rate_bytes_per_s();
-	/*
-	 * A worker runs when it is handed pages, later when the machine is
-	 * busy: the bucket holds a second's worth so a late run does not lose
-	 * the time between, and never less than a huge page.
-	 */
-	s64 cap = max_t(s64, rate, (s64)HPAGE_PMD_SIZE);
-	bool ok;
-
-	spin_lock(&kp_rate_lock);
-	kp_rate_tokens += (s64)div64_u64((now - kp_rate_last_ns) * rate, NSEC_PER_SEC);
-	kp_rate_last_ns = now;
-	if (kp_rate_tokens > cap)
-		kp_rate_tokens = cap;
-	ok = kp_rate_tokens >= (s64)bytes;
-	if (ok)
-		kp_rate_tokens -= bytes;
-	spin_unlock(&kp_rate_lock);
-	return ok;
+	return max_t(u64, kp_rate_bytes_per_s(), HPAGE_PMD_SIZE);
 }
 
-/* Gives back what a page that then failed to isolate had taken. */
-static void kp_rate_refund(u64 bytes)
+u64 kp_rate_take(u64 bytes)
 {
+	u64 got;
+
 	spin_lock(&kp_rate_lock);
-	kp_rate_tokens += bytes;
+	kp_bucket_refill(&kp_rate, ktime_get_ns(), kp_rate_bytes_per_s(), kp_rate_cap());
+	got = kp_bucket_take(&kp_rate, bytes);
+	spin_unlock(&kp_rate_lock);
+	return got;
+}
+
+void kp_rate_refund(u64 bytes)
+{
+	if (!bytes)
+		return;
+	spin_lock(&kp_rate_lock);
+	kp_bucket_refund(&kp_rate, bytes, kp_rate_cap());
 	spin_unlock(&kp_rate_lock);
 }
 
@@ -81,12 +107,21 @@ bool kp_worker_exists(int nid)
 	return nid >= 0 && nid < KP_MAX_NODES && kp_workers[nid];
 }
 
+/* Free pages above the high watermarks, less min_free_pct: what promotion may fill. */
 unsigned long kp_node_room(int nid)
 {
-	unsigned long room = kp_compat_node_room(nid);
-	unsigned long keep = node_present_pages(nid) * kp_cfg.min_free_pct / 100;
+	long room = kp_compat_node_room(nid, false);
+	long keep = node_present_pages(nid) * kp_cfg.min_free_pct / 100;
 
 	return room > keep ? room - keep : 0;
+}
+
+unsigned long kp_node_capacity(int nid)
+{
+	unsigned long room = kp_node_room(nid);
+
+	/* A node whose cold pages can go down takes, beyond its room, what the workers can queue. */
+	return kp_room_unavailable(nid) ? room : room + KP_PENDING_MAX;
 }
 
 u32 kp_worker_pending(int nid)
@@ -94,14 +129,14 @@ u32 kp_worker_pending(int nid)
 	return kp_worker_exists(nid) ? READ_ONCE(kp_workers[nid]->nr_pending) : 0;
 }
 
-bool kp_worker_queue(int nid, u64 pfn)
+bool kp_worker_queue(int nid, u64 pfn, u32 seen)
 {
 	struct kp_node_worker *w = kp_workers[nid];
 	bool queued = false;
 
 	spin_lock(&w->lock);
 	if (w->nr_pending < KP_PENDING_MAX) {
-		w->pending[w->nr_pending++] = pfn;
+		w->pending[w->nr_pending++] = (pfn & KP_PFN_MAX) | (u64)seen << KP_QUEUED_SHIFT;
 		queued = true;
 	}
 	spin_unlock(&w->lock);
@@ -111,7 +146,7 @@ bool kp_worker_queue(int nid, u64 pfn)
 void kp_worker_kick(int nid)
 {
 	if (kp_worker_exists(nid) && !READ_ONCE(kp_stopping))
-		queue_work_node(nid, kp_wq, &kp_workers[nid]->work);
+		queue_work_node(nid, kp_wq, &kp_workers[nid]->lane[0].work);
 }
 
 /*
@@ -154,30 +189,8 @@ put:
 	return NULL;
 }
 
-static void kp_migrate_batch(struct list_head *list, unsigned long *listed, int nid)
-{
-	int from = list_empty(list) ? NUMA_NO_NODE : folio_nid(list_first_entry(list, struct folio, lru));
-	unsigned int moved;
-
-	if (!*listed)
-		return;
-	moved = kp_compat_migrate_to_node(list, nid);
-	kp_stat_add(KP_STAT_promoted_pages, moved);
-	kp_stat_add(KP_STAT_promoted_bytes, (u64)moved << PAGE_SHIFT);
-	if (*listed > moved)
-		kp_stat_add(KP_STAT_failed_migrate, *listed - moved);
-	kp_stat_inc(KP_STAT_promote_batches);
-	trace_promote_batch(from, nid, *listed, moved);
-	*listed = 0;
-}
-
-/*
- * Over the rate limit: the rest of the batch waits for the next run (the
- * sweep kicks workers that hold pages) instead of being forgotten, so a
- * hot set larger than the limit moves at the limit, not in bursts
- * separated by re-detection.
- */
-static void kp_defer(struct kp_node_worker *w, const u64 *pfns, u32 n)
+/* Puts pfns back in the queue, for the next run (the sweep kicks workers that hold pages). */
+static void kp_requeue(struct kp_node_worker *w, const u64 *pfns, u32 n)
 {
 	u32 take;
 
@@ -186,67 +199,256 @@ static void kp_defer(struct kp_node_worker *w, const u64 *pfns, u32 n)
 	memcpy(w->pending + w->nr_pending, pfns, take * sizeof(u64));
 	w->nr_pending += take;
 	spin_unlock(&w->lock);
-	kp_stat_add(KP_STAT_skipped_rate_limit, n);
 }
 
-static void kp_node_work(struct work_struct *work)
+static u32 kp_take_batch(struct kp_node_worker *w, u64 *pfns, bool *more)
 {
-	struct kp_node_worker *w = container_of(work, struct kp_node_worker, work);
-	unsigned long room = kp_node_room(w->nid), listed = 0;
-	LIST_HEAD(list);
-	u32 i, n;
+	u32 n, max = clamp_t(u32, kp_cfg.batch_pages, 1, KP_BATCH_MAX);
 
 	spin_lock(&w->lock);
-	n = w->nr_pending;
-	memcpy(w->batch, w->pending, n * sizeof(u64));
-	w->nr_pending = 0;
+	n = min(w->nr_pending, max);
+	w->nr_pending -= n;
+	memcpy(pfns, w->pending + w->nr_pending, n * sizeof(u64));
+	*more = w->nr_pending > 0;
 	spin_unlock(&w->lock);
+	return n;
+}
 
-	for (i = 0; i < n && !READ_ONCE(kp_stopping); i++) {
-		struct folio *folio = kp_grab(w->batch[i]);
-		unsigned long nr;
+/* Of the pages demoted for this node, those the allocation can take without reclaim. */
+static unsigned long kp_exchange_room(struct kp_node_worker *w)
+{
+	long above_low = kp_compat_node_room(w->nid, true);
+	unsigned long credit;
+
+	spin_lock(&w->lock);
+	credit = w->credit;
+	spin_unlock(&w->lock);
+	return min(credit, above_low > 0 ? (unsigned long)above_low : 0UL);
+}
+
+/*
+ * Pages this batch may fill on the node: its free room, plus what was
+ * demoted for it. An exchange keeps the node as full as it was, so it
+ * needs no room above min_free_pct nor the high watermark, only pages the
+ * allocation can take without reclaim (above the low watermark). (Asking
+ * for the high watermark instead made 6.1, whose kswapd cannot demote,
+ * demote 2.4 pages per page promoted to lift the node above it.) A node
+ * below its low watermark is demoted above it first: the credit alone
+ * would wait for a kswapd that no allocation wakes.
+ */
+static unsigned long kp_batch_room(struct kp_node_worker *w, unsigned long want)
+{
+	unsigned long room = kp_node_room(w->nid), usable;
+
+	if (room >= want)
+		return room;
+	usable = kp_exchange_room(w);
+	if (usable < want - room && !kp_room_unavailable(w->nid)) {
+		unsigned long got = kp_room_make(w->nid, want - room - usable,
+						 READ_ONCE(w->nr_pending));
+
+		spin_lock(&w->lock);
+		/* Room others took meanwhile is not owed again and again: a queue's worth at most. */
+		w->credit = min(w->credit + got, (unsigned long)KP_PENDING_MAX);
+		spin_unlock(&w->lock);
+		usable = kp_exchange_room(w);
+	}
+	return room + usable;
+}
+
+static void kp_credit_use(struct kp_node_worker *w, unsigned long used, unsigned long room_free)
+{
+	if (used <= room_free)
+		return;
+	spin_lock(&w->lock);
+	w->credit -= min(w->credit, used - room_free);
+	spin_unlock(&w->lock);
+}
+
+/* The n folios of l->pfn taken again, those still there first; how many. */
+static u32 kp_regrab(struct kp_lane *l, u32 n)
+{
+	u32 i, nf = 0;
+
+	for (i = 0; i < n; i++) {
+		struct folio *folio = kp_grab(l->pfn[i] & KP_PFN_MAX);
 
 		if (!folio)
 			continue;
-		nr = folio_nr_pages(folio);
-		if (room < nr + listed) {
-			kp_stat_inc(KP_STAT_skipped_no_room);
-			folio_put(folio);
+		l->pfn[nf] = l->pfn[i];
+		l->folio[nf++] = folio;
+	}
+	return nf;
+}
+
+/*
+ * One batch: grab the folios, fit them in the room (making room if it
+ * must), take the tokens for all of them at once, isolate, migrate.
+ * Returns false when the lane should stop: the rest waits (rate limit or
+ * room being made) in the queue.
+ */
+static bool kp_lane_batch(struct kp_lane *l, u32 n)
+{
+	struct kp_node_worker *w = l->w;
+	unsigned long want = 0, fit, room_free, listed = 0, used = 0;
+	unsigned int retried, moved;
+	u64 bytes = 0, granted;
+	int from;
+	u32 i, nf = 0, defer_from, back = 0;
+	bool go_on = true, wait_room;
+	LIST_HEAD(list);
+
+	for (i = 0; i < n; i++) {
+		u64 pfn = l->pfn[i] & KP_PFN_MAX;
+		enum kp_demoted demoted;
+		struct folio *folio;
+		u32 ago_ms = 0;
+
+		demoted = kp_room_demoted(pfn, (u32)(l->pfn[i] >> KP_QUEUED_SHIFT), &ago_ms);
+		if (demoted == KP_DEMOTED_SINCE) {
+			kp_stat_inc(KP_STAT_skipped_stale);
 			continue;
 		}
-		if (!kp_rate_take((u64)nr << PAGE_SHIFT)) {
-			folio_put(folio);
-			kp_defer(w, w->batch + i, n - i);
+		if (demoted == KP_DEMOTED_BEFORE)
+			kp_stat_inc(KP_STAT_repromoted);
+		folio = kp_grab(pfn);
+		if (!folio)
+			continue;
+		if (demoted == KP_DEMOTED_BEFORE)
+			trace_repromote(pfn, folio->index, folio_nr_pages(folio), folio_test_anon(folio),
+					ago_ms);
+		l->pfn[nf] = l->pfn[i];
+		l->folio[nf++] = folio;
+		want += folio_nr_pages(folio);
+	}
+	if (!nf)
+		return true;
+	room_free = kp_node_room(w->nid);
+	if (room_free < want) {
+		/*
+		 * Making room sleeps (the recheck, a quarter second and more):
+		 * the application's folios are not pinned by us meanwhile,
+		 * they are taken again after it.
+		 */
+		for (i = 0; i < nf; i++)
+			folio_put(l->folio[i]);
+		fit = kp_batch_room(w, want);
+		nf = kp_regrab(l, nf);
+	} else {
+		fit = room_free;
+	}
+	/* The prefix that fits, then the prefix of that the rate limit grants. */
+	for (i = 0; i < nf; i++) {
+		unsigned long nr = folio_nr_pages(l->folio[i]);
+
+		if (used + nr > fit)
+			break;
+		used += nr;
+		bytes += (u64)nr << PAGE_SHIFT;
+	}
+	defer_from = i;
+	wait_room = defer_from < nf && !kp_room_unavailable(w->nid);
+	if (defer_from < nf) {
+		/* With room being made they wait for it; without, they are dropped. */
+		kp_stat_add(wait_room ? KP_STAT_waiting_for_room : KP_STAT_skipped_no_room,
+			    nf - defer_from);
+		if (wait_room)
+			WRITE_ONCE(w->room_retry, jiffies + msecs_to_jiffies(KP_ROOM_RETRY_MS));
+		go_on = false;
+	}
+	granted = kp_rate_take(bytes);
+	for (i = 0; i < defer_from; i++) {
+		struct folio *folio = l->folio[i];
+		u64 b = (u64)folio_nr_pages(folio) << PAGE_SHIFT;
+
+		if (b > granted) {
+			kp_stat_add(KP_STAT_skipped_rate_limit, defer_from - i);
+			go_on = false;
 			break;
 		}
 		if (!kp_compat_isolate_lru(folio)) {
 			kp_stat_inc(KP_STAT_failed_isolate);
-			kp_rate_refund((u64)nr << PAGE_SHIFT);
 			folio_put(folio);
 			continue;
 		}
+		granted -= b;
+		/*
+		 * Confirmed in use at every look: active, which migration
+		 * carries over, so the fast node's LRU takes it in among its
+		 * youngest pages. Inactive, MGLRU puts a migrated anon page
+		 * in its second-oldest generation, and on a full node kswapd
+		 * demoted it again at once (6.1: 2880 promoted, 0 of the
+		 * 2048 hot pages left on node 0).
+		 */
+		if (!folio_test_unevictable(folio))
+			folio_set_active(folio);
 		/* The isolation holds its own reference now. */
 		folio_put(folio);
 		list_add_tail(&folio->lru, &list);
-		listed += nr;
-		if (listed >= kp_cfg.batch_pages) {
-			room -= min(room, listed);
-			kp_migrate_batch(&list, &listed, w->nid);
-		}
+		listed += folio_nr_pages(folio);
 	}
-	kp_migrate_batch(&list, &listed, w->nid);
+	kp_rate_refund(granted);
+	/* What did not go waits in the queue (the rate limit, room being made), or is dropped. */
+	for (; i < nf; i++) {
+		folio_put(l->folio[i]);
+		if (i < defer_from || wait_room)
+			l->pfn[back++] = l->pfn[i];
+	}
+	kp_requeue(w, l->pfn, back);
+	if (!listed)
+		return go_on;
+	from = folio_nid(list_first_entry(&list, struct folio, lru));
+	moved = kp_compat_migrate(&list, w->nid, NULL, &retried);
+	kp_credit_use(w, moved, room_free);
+	kp_stat_add(KP_STAT_promoted_pages, moved);
+	kp_stat_add(KP_STAT_promoted_bytes, (u64)moved << PAGE_SHIFT);
+	kp_stat_add(KP_STAT_migrate_retried, retried);
+	if (listed > moved)
+		kp_stat_add(KP_STAT_failed_migrate, listed - moved);
+	kp_stat_inc(KP_STAT_promote_batches);
+	trace_promote_batch(from, w->nid, listed, moved);
+	return go_on;
+}
+
+static void kp_lane_work(struct work_struct *work)
+{
+	struct kp_lane *l = container_of(work, struct kp_lane, work);
+	struct kp_node_worker *w = l->w;
+	bool more;
+	u32 n;
+
+	/* Waiting for room that is not there yet: the queue is not gone through again at once. */
+	if (time_before(jiffies, READ_ONCE(w->room_retry)))
+		return;
+	while (!READ_ONCE(kp_stopping)) {
+		n = kp_take_batch(w, l->pfn, &more);
+		if (!n)
+			break;
+		/* More waiting than this batch: the next lane starts on it meanwhile. */
+		if (more && w->nr_lanes > 1)
+			queue_work_node(w->nid, kp_wq, &w->lane[(l->idx + 1) % w->nr_lanes].work);
+		if (!kp_lane_batch(l, n))
+			break;
+		cond_resched();
+	}
 }
 
 int kp_workers_init(void)
 {
-	int nid;
+	int nid, i;
+
+	int err;
 
 	kp_stopping = false;
-	kp_rate_tokens = 0;
-	kp_rate_last_ns = ktime_get_ns();
+	kp_rate = (struct kp_bucket){ .tokens = 0, .last_ns = ktime_get_ns() };
+	err = kp_room_init();
+	if (err)
+		return err;
 	kp_wq = alloc_workqueue("kpromoted", WQ_UNBOUND | WQ_FREEZABLE, 0);
-	if (!kp_wq)
+	if (!kp_wq) {
+		kp_room_exit();
 		return -ENOMEM;
+	}
 	for (nid = 0; nid < KP_MAX_NODES; nid++) {
 		struct kp_node_worker *w;
 
@@ -256,8 +458,13 @@ int kp_workers_init(void)
 		if (!w)
 			goto nomem;
 		w->nid = nid;
+		w->nr_lanes = clamp_t(u32, num_online_cpus(), 1, KP_LANES_MAX);
 		spin_lock_init(&w->lock);
-		INIT_WORK(&w->work, kp_node_work);
+		for (i = 0; i < KP_LANES_MAX; i++) {
+			w->lane[i].w = w;
+			w->lane[i].idx = i;
+			INIT_WORK(&w->lane[i].work, kp_lane_work);
+		}
 		kp_workers[nid] = w;
 	}
 	return 0;
@@ -269,19 +476,21 @@ nomem:
 /* After everything that hands pages out has stopped: no page stays isolated. */
 void kp_workers_exit(void)
 {
-	int nid;
+	int nid, i;
 
 	WRITE_ONCE(kp_stopping, true);
 	for (nid = 0; nid < KP_MAX_NODES; nid++) {
 		if (!kp_workers[nid])
 			continue;
-		cancel_work_sync(&kp_workers[nid]->work);
+		for (i = 0; i < KP_LANES_MAX; i++)
+			cancel_work_sync(&kp_workers[nid]->lane[i].work);
 		kvfree(kp_workers[nid]);
 		kp_workers[nid] = NULL;
 	}
 	if (kp_wq)
 		destroy_workqueue(kp_wq);
 	kp_wq = NULL;
+	kp_room_exit();
 }
 
 void kp_workers_show(struct seq_file *m)
@@ -292,4 +501,9 @@ void kp_workers_show(struct seq_file *m)
 	for (nid = 0; nid < KP_MAX_NODES; nid++)
 		n += kp_workers[nid] ? sizeof(struct kp_node_worker) : 0;
 	seq_printf(m, "workers_bytes %lu\n", n);
+	seq_printf(m, "room_bytes %llu\n", kp_room_bytes());
+	seq_printf(m, "room_idle_ms %u\n", kp_room_idle_ms());
+	for (nid = 0; nid < KP_MAX_NODES; nid++)
+		if (kp_workers[nid])
+			seq_printf(m, "node%d_workers %u\n", nid, kp_workers[nid]->nr_lanes);
 }

@@ -108,8 +108,12 @@ static unsigned int kp_scan_pass(void)
 	return (unsigned int)min_t(u64, kp_stat_read(KP_STAT_records_mglru) - young, UINT_MAX);
 }
 
+#define KP_MGLRU_IDLE_PASSES 3
+
 static int kp_scan_main(void *unused)
 {
+	unsigned int idle_passes = 0;
+
 	set_freezable();
 	while (!kthread_should_stop()) {
 		unsigned int young;
@@ -117,10 +121,22 @@ static int kp_scan_main(void *unused)
 		WRITE_ONCE(kp_young_weight, kp_mglru_weight());
 		young = kp_scan_pass();
 
-		if (young >= KP_MGLRU_BUSY)
+		/*
+		 * Faster at once when busy; slower only after KP_MGLRU_IDLE_PASSES
+		 * lean passes in a row: one pass that finds little (the
+		 * confirmation had just cleared the hot set's bits, the task
+		 * was switched out) does not double the interval of a busy
+		 * workload (the flake of scan_interval_follows_the_workload).
+		 */
+		if (young >= KP_MGLRU_BUSY) {
 			kp_scan_interval_ms = max(kp_cfg.mglru_min_ms, kp_scan_interval_ms / 2);
-		else if (young < KP_MGLRU_IDLE)
+			idle_passes = 0;
+		} else if (young < KP_MGLRU_IDLE && ++idle_passes >= KP_MGLRU_IDLE_PASSES) {
 			kp_scan_interval_ms = min(kp_cfg.mglru_max_ms, kp_scan_interval_ms * 2);
+			idle_passes = 0;
+		} else if (young >= KP_MGLRU_IDLE) {
+			idle_passes = 0;
+		}
 		WRITE_ONCE(kp_scan_interval_ms, kp_scan_interval_ms);
 		schedule_timeout_interruptible(msecs_to_jiffies(kp_scan_interval_ms));
 		try_to_freeze();

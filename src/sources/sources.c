@@ -78,6 +78,8 @@ void kp_sources_show(struct seq_file *m)
 		switch (kp_src_state[i]) {
 		case KP_SRC_RUNNING:
 			seq_puts(m, "enabled\n");
+			if (kp_source_ops[i]->show)
+				kp_source_ops[i]->show(m);
 			break;
 		case KP_SRC_UNAVAILABLE:
 			seq_printf(m, "unavailable: %s\n", kp_src_reason[i]);

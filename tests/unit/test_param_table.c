@@ -28,6 +28,12 @@ static void test_param_table(void)
 	      !strcmp(v.inject, "hook:mglru"), "inject a hook failure");
 	CHECK(kp_param_parse(KP_PARAM_inject_fail, "hook:", &v, &why), "inject needs a hook name");
 	CHECK(!kp_param_parse(KP_PARAM_mode, "observe", &v, &why) && v.num == 1, "enum index");
+	CHECK(kp_param_parse(KP_PARAM_ibs_period, "65537", &v, &why) && !strcmp(why, "not a multiple of 16"),
+	      "an IBS period off the 16-op grid is refused");
+	CHECK(!kp_param_parse(KP_PARAM_ibs_period, "65552", &v, &why) && v.num == 65552,
+	      "an IBS period on the grid is accepted");
+	CHECK(!kp_param_parse(KP_PARAM_hwsample_l3_miss, "off", &v, &why) && v.num == 1,
+	      "hwsample_l3_miss off: the second word");
 	all[KP_PARAM_mglru_min_ms].num = 900;
 	all[KP_PARAM_mglru_max_ms].num = 800;
 	CHECK(kp_params_check_pairs(all, &bad, &other, &why) && bad == KP_PARAM_mglru_max_ms &&

@@ -48,6 +48,7 @@ FIXTURE_VARIANT_ADD(failpath, required_symbol) { "symbol:migrate_pages", -ENOENT
 FIXTURE_VARIANT_ADD(failpath, hooks) { "hooks", -ENODEV };
 FIXTURE_VARIANT_ADD(failpath, debugfs) { "debugfs", -ENOMEM };
 FIXTURE_VARIANT_ADD(failpath, sources) { "sources", -ENODEV };
+FIXTURE_VARIANT_ADD(failpath, room) { "room", -ENOMEM };
 
 FIXTURE_SETUP(failpath)
 {

@@ -135,7 +135,7 @@ TEST_F_TIMEOUT(mglru, unload_mid_scan_restores_lru_gen, 120)
 	ASSERT_EQ(0, kp_unload());
 	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, val, sizeof(val)));
 	EXPECT_STREQ(self->lru_before, val);
-	EXPECT_EQ(0, kp_vmstat("nr_isolated_anon"));
+	EXPECT_EQ(0, kp_isolated_settled());
 }
 
 /* ---- aging under concurrent reclaim ---- */

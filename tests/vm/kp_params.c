@@ -82,10 +82,16 @@ FIXTURE_VARIANT(bad_param) {
 	BAD(p##_below_min, #p, below)
 
 BAD_UINT(rate_limit_mbps, "0", "100001");
-BAD_UINT(batch_pages, "0", "1025");
+BAD_UINT(batch_pages, "0", "513");
 BAD_UINT(hot_threshold, "0", "16");
 BAD_UINT(window_ms, "9", "60001");
 BAD_UINT(confirm_ms, "3", "1001");
+BAD_UINT(ibs_period, "4080", "67108880");
+BAD(ibs_period_not_multiple_of_16, "ibs_period", "65537");
+BAD_UINT(pebs_period, "0", "1000001");
+BAD_UINT(hwsample_max_rate, "99", "100001");
+BAD(hwsample_l3_miss_empty, "hwsample_l3_miss", "");
+BAD(hwsample_l3_miss_unknown_word, "hwsample_l3_miss", "yes");
 /* confirm_tests accepts 0: no "below min" case. */
 BAD(confirm_tests_not_a_number, "confirm_tests", "abc");
 BAD(confirm_tests_negative, "confirm_tests", "-1");
@@ -211,13 +217,18 @@ FIXTURE_VARIANT(good_param) {
 GOOD(rate_limit_mbps_min, "rate_limit_mbps", "1");
 GOOD(rate_limit_mbps_max, "rate_limit_mbps", "100000");
 GOOD(batch_pages_min, "batch_pages", "1");
-GOOD(batch_pages_max, "batch_pages", "1024");
+GOOD(batch_pages_max, "batch_pages", "512");
 GOOD(hot_threshold_min, "hot_threshold", "1");
 GOOD(hot_threshold_max, "hot_threshold", "15");
 GOOD(window_ms_min, "window_ms", "10");
 GOOD(window_ms_max, "window_ms", "60000");
 GOOD(confirm_tests_off, "confirm_tests", "0");
 GOOD(confirm_ms_min, "confirm_ms", "4");
+GOOD(ibs_period_min, "ibs_period", "4096");
+GOOD(ibs_period_max, "ibs_period", "67108864");
+GOOD(pebs_period_min, "pebs_period", "1");
+GOOD(hwsample_max_rate_max, "hwsample_max_rate", "100000");
+GOOD(hwsample_l3_miss_off, "hwsample_l3_miss", "off");
 GOOD(min_free_pct_min, "min_free_pct", "0");
 GOOD(min_free_pct_max, "min_free_pct", "50");
 GOOD(mode_promote, "mode", "promote");

@@ -25,7 +25,7 @@ const struct kp_param kp_params[] = {
 	{ "sources",		"auto" },
 	{ "mode",		"promote" },
 	{ "rate_limit_mbps",	"256" },
-	{ "batch_pages",	"64" },
+	{ "batch_pages",	"512" },
 	{ "hot_threshold",	"2" },
 	{ "window_ms",		"1000" },
 	{ "min_free_pct",	"5" },
@@ -37,6 +37,10 @@ const struct kp_param kp_params[] = {
 	{ "mglru_max_ms",	"5000" },
 	{ "confirm_ms",		"20" },
 	{ "confirm_tests",	"3" },
+	{ "ibs_period",		"65536" },
+	{ "pebs_period",	"1000" },
+	{ "hwsample_max_rate",	"2000" },
+	{ "hwsample_l3_miss",	"on" },
 	{ NULL, NULL },
 };
 

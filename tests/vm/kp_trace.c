@@ -101,6 +101,17 @@ TEST_F(trace, events_exist_only_while_loaded)
 		snprintf(want, sizeof(want), " %s;", fields[i]);
 		EXPECT_NE(NULL, strstr(fmt, want)) TH_LOG("promote_batch lacks field %s", fields[i]);
 	}
+	/* Demotions for room: the same fields. */
+	ASSERT_GT(tr_read("events/kpromoted/demote_batch/format", fmt, TRACE_MAX), 0);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), " %s;", fields[i]);
+		EXPECT_NE(NULL, strstr(fmt, want)) TH_LOG("demote_batch lacks field %s", fields[i]);
+	}
+	ASSERT_GT(tr_read("events/kpromoted/repromote/format", fmt, TRACE_MAX), 0);
+	EXPECT_NE(NULL, strstr(fmt, " index;"));
+	EXPECT_NE(NULL, strstr(fmt, " ago_ms;"));
 	ASSERT_GT(tr_read("events/kpromoted/record_drop/format", fmt, TRACE_MAX), 0);
 	EXPECT_NE(NULL, strstr(fmt, " pfn;"));
 	EXPECT_NE(NULL, strstr(fmt, " source;"));

@@ -43,7 +43,8 @@ out:
 	return on;
 }
 
-int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp)
+int kp_buf_make_policy(struct kp_buf *b, long pages, long hot, int nid, bool thp,
+		       int mode, unsigned long nodes)
 {
 	uint64_t mask = nid >= 0 ? 1ull << nid : 0;
 	size_t len = pages * KP_PAGE;
@@ -56,18 +57,25 @@ int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp)
 		return -errno;
 	}
 	madvise(b->p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	if (nid < 0) {
-		/* The default policy: local node first, the kernel decides the rest. */
-		memset(b->p, 1, len);
-		return 0;
+	if (nid >= 0) {
+		/* Fault everything in on nid. */
+		if (syscall(SYS_mbind, b->p, len, MPOL_BIND, &mask, 64, 0))
+			return -errno;
 	}
-	/* Fault everything in on nid, then drop the policy: the pages stay. */
-	if (syscall(SYS_mbind, b->p, len, MPOL_BIND, &mask, 64, 0))
-		return -errno;
+	/* nid < 0: the default policy (the task's), the kernel decides. */
 	memset(b->p, 1, len);
-	if (syscall(SYS_mbind, b->p, len, MPOL_DEFAULT, NULL, 0, 0))
+	if (nid < 0 && mode == MPOL_DEFAULT)
+		return 0;
+	/* Then the VMA policy asked for, without moving anything: the pages stay. */
+	if (syscall(SYS_mbind, b->p, len, mode, mode == MPOL_DEFAULT ? NULL : &nodes,
+		    mode == MPOL_DEFAULT ? 0 : 64, 0))
 		return -errno;
 	return 0;
+}
+
+int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp)
+{
+	return kp_buf_make_policy(b, pages, hot, nid, thp, MPOL_DEFAULT, 0);
 }
 
 void kp_buf_free(struct kp_buf *b)
@@ -125,6 +133,19 @@ long kp_run_hot(struct kp_buf *b, long want, double seconds)
 	return kp_pages_on_node(b->p, b->hot, 0);
 }
 
+void kp_run_bursts(struct kp_buf *b, double busy, double rest, double seconds)
+{
+	double end = kp_now_s() + seconds, stop;
+	unsigned long sink = 0;
+
+	while (kp_now_s() < end) {
+		for (stop = kp_now_s() + busy; kp_now_s() < stop;)
+			sink += touch(b->p, b->hot);
+		usleep(rest > 0.001 ? rest * 1e6 : 1000);	/* see kp_run_hot() */
+	}
+	(void)sink;
+}
+
 static unsigned long kv_number(const char *text, const char *name)
 {
 	char val[KP_VAL_SIZE];
@@ -141,6 +162,20 @@ unsigned long kp_vmstat(const char *name)
 	if (kp_read_file("/proc/vmstat", buf, sizeof(buf)) < 0)
 		return 0;
 	return kv_number(buf, name);
+}
+
+long kp_isolated_settled(void)
+{
+	double end = kp_now_s() + 2;
+	long n;
+
+	for (;;) {
+		kp_write_file("/proc/sys/vm/stat_refresh", "1");
+		n = (long)(kp_vmstat("nr_isolated_anon") + kp_vmstat("nr_isolated_file"));
+		if (!n || kp_now_s() >= end)
+			return n;
+		usleep(100 * 1000);
+	}
 }
 
 int kp_stat_get(const char *name, unsigned long *val)

@@ -33,6 +33,17 @@ const char *kp_two_tier_ready(struct kp_topology *topo, char *slow, size_t size)
 
 /* Maps and faults in `pages` pages on node nid (-1: default policy; 4 KiB pages unless thp). */
 int kp_buf_make(struct kp_buf *b, long pages, long hot, int nid, bool thp);
+/* Memory policy modes (linux/mempolicy.h) for kp_buf_make_policy() and set_mempolicy(2). */
+#define KP_MPOL_DEFAULT 0
+#define KP_MPOL_PREFERRED 1
+#define KP_MPOL_BIND 2
+/*
+ * The same, but the VMA keeps policy `mode` over `nodes` (a node mask)
+ * after the fault instead of the default one; nothing is moved by it.
+ * kp_buf_make() is this with KP_MPOL_DEFAULT.
+ */
+int kp_buf_make_policy(struct kp_buf *b, long pages, long hot, int nid, bool thp,
+		       int mode, unsigned long nodes);
 void kp_buf_free(struct kp_buf *b);
 /* Pages of [p, p + n pages) on node nid. */
 long kp_pages_on_node(char *p, long n, int nid);
@@ -43,7 +54,20 @@ long kp_run_hot(struct kp_buf *b, long want, double seconds);
  * other page read about once a second (lukewarm).
  */
 long kp_run_lukewarm(struct kp_buf *b, long hot_from, long want, double seconds);
+/*
+ * Reads the hot part in passes for `busy` seconds, then rests `rest`
+ * seconds (a millisecond at least), over and over for `seconds`; never asks
+ * where the pages are (a placement query over a large buffer is a pause).
+ */
+void kp_run_bursts(struct kp_buf *b, double busy, double rest, double seconds);
 double kp_now_s(void);
+/*
+ * Pages isolated from the LRUs now (nr_isolated_anon + nr_isolated_file),
+ * once the per-CPU deltas are folded (vm/stat_refresh: without it a page
+ * isolated on one CPU and put back on another shows for up to a second);
+ * waits up to 2 s for it to reach 0.
+ */
+long kp_isolated_settled(void);
 /* A /proc/vmstat counter, 0 if absent. */
 unsigned long kp_vmstat(const char *name);
 /* AnonHugePages of this process in KiB (smaps_rollup), or -1. */

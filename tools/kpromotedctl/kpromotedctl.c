@@ -228,10 +228,22 @@ static const char *value_or(const struct kpctl_kvset *set, const char *name, con
 
 static void print_tiers(const struct kpctl_kvset *tiers)
 {
+	int nid;
+
 	printf("tiers:   fast nodes %s, slow nodes %s (%s)\n", value_or(tiers, "fast_nodes", "none"),
 	       value_or(tiers, "slow_nodes", "none"),
 	       !strcmp(value_or(tiers, "tier_source", "?"), "override") ?
 		       "slow_nodes= override" : "the kernel's memory tiers");
+	for (nid = 0; nid < KP_MAX_NODES; nid++) {
+		char key[32];
+		const char *v;
+
+		snprintf(key, sizeof(key), "node%d_make_room", nid);
+		v = value_or(tiers, key, NULL);
+		if (v)
+			printf("         node %d full: %s\n", nid, !strncmp(v, "on", 2) ?
+			       "room made by demoting its cold pages" : v);
+	}
 }
 
 static void print_sources(const struct kpctl_kvset *sources)
@@ -285,13 +297,17 @@ static void print_totals(const struct kpctl_kvset *st)
 	       (unsigned long long)u64_of(st, "records"),
 	       (unsigned long long)u64_of(st, "records_dropped"),
 	       (unsigned long long)u64_of(st, "candidates"));
-	printf("skipped: rate limit %llu, no room %llu, pinned %llu, not LRU %llu; failed: isolate %llu, migrate %llu\n",
+	printf("skipped: rate limit %llu, no room %llu, policy %llu, pinned %llu, not LRU %llu; failed: isolate %llu, migrate %llu\n",
 	       (unsigned long long)u64_of(st, "skipped_rate_limit"),
 	       (unsigned long long)u64_of(st, "skipped_no_room"),
+	       (unsigned long long)u64_of(st, "skipped_policy"),
 	       (unsigned long long)u64_of(st, "skipped_pinned"),
 	       (unsigned long long)u64_of(st, "skipped_not_lru"),
 	       (unsigned long long)u64_of(st, "failed_isolate"),
 	       (unsigned long long)u64_of(st, "failed_migrate"));
+	printf("room:    demoted %llu cold fast pages for hot ones; repromoted %llu\n",
+	       (unsigned long long)u64_of(st, "demoted_for_room"),
+	       (unsigned long long)u64_of(st, "repromoted"));
 	printf("table:   %s, %llu of %llu entries used, hot threshold %s\n",
 	       kpctl_fmt_bytes(u64_of(st, "table_bytes"), b2, sizeof(b2)),
 	       (unsigned long long)u64_of(st, "table_used"),

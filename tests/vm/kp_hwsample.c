@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hardware sampling (sources=ibs, sources=pebs) without the hardware: the
+ * test PMU (tests/testpmu, kp_testpmu.ko) registers as ibs_op (resp. cpu)
+ * and delivers samples, from NMI, about the physical pages of this
+ * process's hot set, as a sampling PMU would: each hot page 64 times as
+ * often as each lukewarm one. The consumer's overflow handler is what runs.
+ *
+ * With no other source (numa_balancing=0, no MGLRU), the hot set reaches
+ * the fast node, lukewarm pages do not, and no hint fault is taken. A
+ * counter follows CPU 1 going and coming; a PMU that refuses leaves the
+ * source unavailable with its reason and the module working; loading and
+ * unloading while samples arrive leaks no event.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "kp_test_util.h"
+#include "kp_workload.h"
+
+#define PAGES 16384		/* 64 MiB on node 1 */
+#define HOT 2048		/* 8 MiB read continuously */
+#define HOT_WEIGHT 64		/* samples of a hot page per sample of a lukewarm one */
+#define TP_DIR "/sys/kernel/debug/kp_testpmu"
+#define TP_PARAMS "/sys/module/kp_testpmu/parameters"
+#define CPU1_ONLINE "/sys/devices/system/cpu/cpu1/online"
+
+struct tp_target {
+	uint64_t pfn, va;
+};
+
+FIXTURE(hwsample) {
+	struct kp_topology topo;
+	struct kp_buf b;
+	char params[128];
+	char numab_before[KP_VAL_SIZE];
+	const char *skip;
+};
+
+FIXTURE_VARIANT(hwsample) {
+	const char *source;	/* ibs, pebs */
+	const char *stat;	/* records_<source> */
+	const char *pmu;	/* the name the consumer looks for */
+	const char *kind;
+	unsigned long ops_per_sec;	/* 4000 samples/s per CPU at the default period */
+};
+
+FIXTURE_VARIANT_ADD(hwsample, ibs) {
+	.source = "ibs", .stat = "records_ibs", .pmu = "ibs_op", .kind = "ibs",
+	.ops_per_sec = 4000ul * 65536,
+};
+FIXTURE_VARIANT_ADD(hwsample, pebs) {
+	.source = "pebs", .stat = "records_pebs", .pmu = "cpu", .kind = "pebs",
+	.ops_per_sec = 4000ul * 1000,
+};
+
+static int tp_load(const char *pmu, const char *kind, unsigned long ops)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "insmod /lib/modules/$(uname -r)/extra/kp_testpmu.ko name=%s kind=%s ops_per_sec=%lu invalid_permille=50",
+		 pmu, kind, ops);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static unsigned long tp_read(const char *file)
+{
+	char path[128], val[KP_VAL_SIZE];
+
+	snprintf(path, sizeof(path), "%s/%s", TP_DIR, file);
+	return kp_read_value(path, val, sizeof(val)) ? (unsigned long)-1 : strtoul(val, NULL, 10);
+}
+
+static int tp_set(const char *param, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", TP_PARAMS, param);
+	return kp_write_file(path, val);
+}
+
+/*
+ * The frames of the buffer now (pagemap, as root), hot pages HOT_WEIGHT
+ * times, into the test PMU: pages promoted since have new frames.
+ */
+static int tp_aim(struct kp_buf *b)
+{
+	static struct tp_target t[HOT * HOT_WEIGHT + PAGES];
+	int pm = open("/proc/self/pagemap", O_RDONLY), fd;
+	long i, n = 0, k;
+	ssize_t w;
+
+	if (pm < 0)
+		return -errno;
+	for (i = 0; i < b->pages; i++) {
+		uint64_t ent, va = (uintptr_t)(b->p + i * KP_PAGE);
+
+		if (pread(pm, &ent, 8, (va / KP_PAGE) * 8) != 8 || !(ent >> 63))
+			continue;
+		for (k = 0; k < (i < b->hot ? HOT_WEIGHT : 1); k++)
+			t[n++] = (struct tp_target){ ent & ((1ull << 55) - 1), va };
+	}
+	close(pm);
+	kp_write_file(TP_DIR "/clear", "1");
+	fd = open(TP_DIR "/targets", O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	w = write(fd, t, n * sizeof(t[0]));
+	close(fd);
+	return w == (ssize_t)(n * sizeof(t[0])) ? 0 : -EIO;
+}
+
+FIXTURE_SETUP(hwsample)
+{
+	char pid[64];
+
+	self->skip = kp_two_tier_ready(&self->topo, self->params, sizeof(self->params));
+	if (self->skip)
+		return;
+	snprintf(pid, sizeof(pid), "/sys/bus/event_source/devices/%s", variant->pmu);
+	if (kp_exists(pid)) {
+		self->skip = "a real sampling PMU is here: the test PMU cannot take its name";
+		return;
+	}
+	ASSERT_EQ(0, kp_ensure_unloaded());
+	ASSERT_EQ(0, tp_load(variant->pmu, variant->kind, variant->ops_per_sec));
+	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, self->numab_before,
+				   sizeof(self->numab_before)));
+	/* The samples alone: no hint fault may help. */
+	ASSERT_EQ(0, kp_write_file(KP_NUMA_BALANCING, "0"));
+	ASSERT_EQ(0, kp_buf_make(&self->b, PAGES, HOT, 1, false));
+	ASSERT_EQ(PAGES, kp_pages_on_node(self->b.p, PAGES, 1));
+	ASSERT_EQ(0, tp_aim(&self->b));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ASSERT_EQ(0, kp_write_file(TP_DIR "/pid", pid));
+}
+
+FIXTURE_TEARDOWN(hwsample)
+{
+	if (self->skip)
+		return;
+	kp_ensure_unloaded();
+	kp_write_file(CPU1_ONLINE, "1");
+	system("rmmod kp_testpmu");
+	kp_write_file(KP_NUMA_BALANCING, self->numab_before);
+	kp_buf_free(&self->b);
+}
+
+static int load_source(FIXTURE_DATA(hwsample) *self, const char *source, const char *extra)
+{
+	return kp_loadf("%s sources=%s numa_balancing=keep hwsample_max_rate=8000 %s",
+			self->params, source, extra);
+}
+
+TEST_F_TIMEOUT(hwsample, hot_set_promoted_from_samples_alone, 150)
+{
+	unsigned long faults0 = kp_vmstat("numa_hint_faults"), records, slow;
+	long hot_on0 = 0, all_on0, luke_on0;
+	char val[KP_BUF_SIZE];
+	double end;
+
+	KP_TWO_TIER_READY();
+	ASSERT_EQ(0, load_source(self, variant->source, ""));
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", variant->source, val, sizeof(val)));
+	ASSERT_STREQ("enabled", val);
+	/* Lukewarm pages read once a second, the hot set all the time; aim again each second. */
+	end = kp_now_s() + 60;
+	while (kp_now_s() < end && hot_on0 < HOT * 95 / 100) {
+		hot_on0 = kp_run_lukewarm(&self->b, 0, HOT * 95 / 100, 1.0);
+		ASSERT_EQ(0, tp_aim(&self->b));
+	}
+	kp_run_lukewarm(&self->b, 0, HOT + 1, 3);
+	hot_on0 = kp_pages_on_node(self->b.p, HOT, 0);
+	all_on0 = kp_pages_on_node(self->b.p, PAGES, 0);
+	luke_on0 = all_on0 - hot_on0;
+	records = kp_stat(variant->stat);
+	slow = kp_stat("hwsample_slow");
+	TH_LOG("%s: hot on node 0 %ld/%d, lukewarm on node 0 %ld/%d, precision %.1f%%; %s %lu, samples %lu, slow %lu, lost %lu, throttled %lu; test PMU: samples %lu, in NMI %lu, in IRQ %lu; hint faults +%lu, records_mglru %lu, promoted %lu",
+	       variant->source, hot_on0, HOT, luke_on0, PAGES - HOT,
+	       all_on0 ? 100.0 * hot_on0 / all_on0 : 0.0, variant->stat, records,
+	       kp_stat("hwsample_samples"), slow, kp_stat("hwsample_lost"),
+	       kp_stat("hwsample_throttled"), tp_read("samples"), tp_read("nmis"),
+	       tp_read("irqs"), kp_vmstat("numa_hint_faults") - faults0,
+	       kp_stat("records_mglru"), kp_stat("promoted_pages"));
+	EXPECT_GE(hot_on0 * 100, HOT * 90);
+	EXPECT_GE(hot_on0 * 100, all_on0 * 95);
+	EXPECT_EQ(0, kp_vmstat("numa_hint_faults") - faults0);
+	EXPECT_EQ(0, kp_stat("records_mglru"));
+	EXPECT_EQ(0, kp_stat("records_hintfault"));
+	EXPECT_GT(records, 0);
+	/* Every sample on a slow node is one record of this source (read while samples arrive). */
+	EXPECT_LE(records, slow + 64);
+	EXPECT_GE(records + 64, slow);
+	EXPECT_GT(kp_stat("hwsample_lost"), 0);	/* the test PMU's address-less samples */
+	ASSERT_EQ(0, kp_unload());
+	EXPECT_EQ(0, tp_read("events"));
+}
+
+TEST_F_TIMEOUT(hwsample, counters_follow_cpu_hotplug, 90)
+{
+	char val[KP_VAL_SIZE], name[32];
+	unsigned long before;
+
+	KP_TWO_TIER_READY();
+	if (!kp_exists(CPU1_ONLINE))
+		SKIP(return, "CPU 1 cannot go offline here");
+	ASSERT_EQ(0, load_source(self, variant->source, ""));
+	snprintf(name, sizeof(name), "%s_cpus", variant->source);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", name, val, sizeof(val)));
+	EXPECT_STREQ("0-1", val);
+	EXPECT_EQ(2, tp_read("events"));
+	ASSERT_EQ(0, kp_write_file(CPU1_ONLINE, "0"));
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", name, val, sizeof(val)));
+	EXPECT_STREQ("0", val);
+	EXPECT_EQ(1, tp_read("events"));
+	ASSERT_EQ(0, kp_write_file(CPU1_ONLINE, "1"));
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", name, val, sizeof(val)));
+	EXPECT_STREQ("0-1", val);
+	EXPECT_EQ(2, tp_read("events"));
+	before = kp_stat("hwsample_samples");
+	kp_run_hot(&self->b, HOT + 1, 1.0);
+	TH_LOG("samples in the second after CPU 1 came back: %lu", kp_stat("hwsample_samples") - before);
+	EXPECT_GT(kp_stat("hwsample_samples"), before);
+	ASSERT_EQ(0, kp_unload());
+	EXPECT_EQ(0, tp_read("events"));
+}
+
+TEST_F_TIMEOUT(hwsample, refusing_pmu_leaves_the_others_running, 90)
+{
+	char val[KP_BUF_SIZE], name[32], both[32];
+	int how;
+
+	KP_TWO_TIER_READY();
+	snprintf(name, sizeof(name), "%s_refused", variant->source);
+	snprintf(both, sizeof(both), "hintfault,%s", variant->source);
+	for (how = 1; how <= 2; how++) {
+		char h[4];
+
+		snprintf(h, sizeof(h), "%d", how);
+		ASSERT_EQ(0, tp_set("refuse", h));
+		/* Every CPU refuses: the source is unavailable, hint faults still run. */
+		ASSERT_EQ(0, tp_set("refuse_cpus", "3"));
+		ASSERT_EQ(0, load_source(self, both, ""));
+		ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", variant->source, val, sizeof(val)));
+		TH_LOG("refuse=%d: %s %s", how, variant->source, val);
+		EXPECT_TRUE(kp_match("^unavailable: .*refused a counter on every CPU.*busy", val, 0));
+		ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "hintfault", val, sizeof(val)));
+		EXPECT_STREQ("enabled", val);
+		ASSERT_EQ(0, kp_unload());
+		EXPECT_EQ(0, tp_read("events"));
+		/* CPU 1 alone refuses: the source runs on CPU 0 and says which CPU did not. */
+		ASSERT_EQ(0, tp_set("refuse_cpus", "2"));
+		ASSERT_EQ(0, load_source(self, variant->source, ""));
+		ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", name, val, sizeof(val)));
+		TH_LOG("refuse=%d on CPU 1: %s %s", how, name, val);
+		EXPECT_TRUE(kp_match("first CPU 1: busy", val, 0));
+		ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", variant->source, val, sizeof(val)));
+		EXPECT_STREQ("enabled", val);
+		ASSERT_EQ(0, kp_unload());
+		EXPECT_EQ(0, tp_read("events"));
+	}
+	ASSERT_EQ(0, tp_set("refuse", "0"));
+}
+
+/* Test PMU samples per second over `seconds` while the hot set is read. */
+static double tp_rate(struct kp_buf *b, double seconds)
+{
+	unsigned long n0 = tp_read("samples");
+	double t0 = kp_now_s();
+
+	kp_run_hot(b, b->hot + 1, seconds);
+	return (tp_read("samples") - n0) / (kp_now_s() - t0);
+}
+
+/* Over the ceiling the period doubles until the rate is under it; the excess is counted. */
+TEST_F_TIMEOUT(hwsample, ceiling_lowers_the_rate, 60)
+{
+	double before, after;
+
+	KP_TWO_TIER_READY();
+	ASSERT_EQ(0, load_source(self, variant->source, ""));
+	before = tp_rate(&self->b, 1.0);
+	ASSERT_EQ(0, kp_unload());
+	/* 100 per second per CPU, against 4000 offered. */
+	ASSERT_EQ(0, load_source(self, variant->source, "hwsample_max_rate=100"));
+	tp_rate(&self->b, 2.0);
+	after = tp_rate(&self->b, 1.0);
+	TH_LOG("samples/s: %.0f at the 8000 ceiling, %.0f at 100 per CPU; throttled %lu, period raised %lu times, %s %lu",
+	       before, after, kp_stat("hwsample_throttled"), kp_stat("hwsample_period_raised"),
+	       variant->stat, kp_stat(variant->stat));
+	EXPECT_GT(kp_stat("hwsample_throttled"), 0);
+	EXPECT_GT(kp_stat("hwsample_period_raised"), 0);
+	EXPECT_LT(after * 8, before);
+	ASSERT_EQ(0, kp_unload());
+}
+
+TEST_F_TIMEOUT(hwsample, load_unload_20_times_while_sampling, 120)
+{
+	double t0, worst = 0;
+	int i;
+
+	KP_TWO_TIER_READY();
+	/* As fast as the test PMU goes (a sample every 20 us per CPU). */
+	ASSERT_EQ(0, tp_set("ops_per_sec", "4000000000"));
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, load_source(self, variant->source, "hwsample_max_rate=100000"));
+		kp_run_hot(&self->b, HOT + 1, 0.2);
+		t0 = kp_now_s();
+		ASSERT_EQ(0, kp_unload());
+		if (kp_now_s() - t0 > worst)
+			worst = kp_now_s() - t0;
+		ASSERT_EQ(0, tp_read("events"));
+	}
+	TH_LOG("slowest unload %.3f s; test PMU samples %lu, throttled by the kernel %lu",
+	       worst, tp_read("samples"), tp_read("throttled"));
+	EXPECT_LT(worst, 1.0);
+}
+
+TEST_HARNESS_MAIN
