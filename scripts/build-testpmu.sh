@@ -21,6 +21,8 @@ dst=$KP_CHROOT$BUILD_IN
 rm -rf --one-file-system "$dst"
 mkdir -p "$dst"
 cp -a "$KP_ROOT/tests/testpmu/." "$dst/"
+# The stub that enters perf_event_overflow() is kpromoted's own (testpmu_thunk.S includes it).
+cp "$KP_ROOT/src/compat/ksym_thunk.S" "$dst/"
 rc=0
 kp_chroot "$KP_CHROOT" make -C "$KP_KDIR" M="$BUILD_IN" CC="$KP_CC" \
 	-j"${KP_JOBS:-$(nproc)}" modules >"$LOG" 2>&1 || rc=$?

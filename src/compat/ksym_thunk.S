@@ -17,13 +17,16 @@
  * unmitigated return on every call.
  *
  * The same file is assembled on the host by tests/unit (without
- * __KERNEL__) to test the mechanism.
+ * __KERNEL__) to test the mechanism, and by the test-only PMU
+ * (tests/testpmu) with a list of its own (KP_KSYMS, KP_THUNK_LISTED_ONLY).
  */
 #ifdef __KERNEL__
 #include <linux/linkage.h>
 #include <linux/objtool.h>
 #include <asm/unwind_hints.h>
+#ifndef KP_KSYMS
 #include "kpromoted/ksyms.h"
+#endif
 /*
  * The stub is code, not a C-ABI function: its CFA is left undefined for
  * objtool until the push makes the stack look like a function entry.
@@ -67,7 +70,9 @@ SYM_CODE_END(kp_call_\name)
 .endm
 
 #define KP_STUB(name, req, feat) kp_stub name;
+#ifndef KP_THUNK_LISTED_ONLY
 	kp_stub kallsyms_lookup_name
+#endif
 	KP_KSYMS(KP_STUB)
 
 #ifndef __KERNEL__

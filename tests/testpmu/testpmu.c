@@ -106,8 +106,8 @@ static u32 tp_rand_below(u32 n)
 	return (u32)(((x >> 32) * (u64)n) >> 32);
 }
 
-unsigned long tp_addr_perf_event_overflow;
-int tp_call_perf_event_overflow(struct perf_event *event, struct perf_sample_data *data,
+unsigned long kp_addr_perf_event_overflow;
+int kp_call_perf_event_overflow(struct perf_event *event, struct perf_sample_data *data,
 				struct pt_regs *regs);
 
 static u64 tp_interval_ns(struct perf_event *event)
@@ -201,7 +201,7 @@ static void tp_deliver(struct perf_event *event, struct pt_regs *regs)
 		data.sample_flags |= PERF_SAMPLE_ADDR;
 	}
 	atomic64_inc(&tp_samples);
-	if (tp_call_perf_event_overflow(event, &data, regs)) {
+	if (kp_call_perf_event_overflow(event, &data, regs)) {
 		/* Throttled: stopped until the kernel's tick starts it again. */
 		atomic64_inc(&tp_throttled);
 		event->hw.state |= PERF_HES_STOPPED;
@@ -460,8 +460,8 @@ static int __init tp_init(void)
 		pr_err("kind=%s: ibs or pebs\n", kind);
 		return -EINVAL;
 	}
-	tp_addr_perf_event_overflow = tp_resolve("perf_event_overflow");
-	if (!tp_addr_perf_event_overflow) {
+	kp_addr_perf_event_overflow = tp_resolve("perf_event_overflow");
+	if (!kp_addr_perf_event_overflow) {
 		pr_err("perf_event_overflow not found\n");
 		return -ENOENT;
 	}
