@@ -21,19 +21,18 @@ bool kp_compat_have_tiers(void);
 
 /* Isolate a folio from its LRU for migration (caller holds a reference). */
 bool kp_compat_isolate_lru(struct folio *folio);
-/* Where a demotion notes the frames its folios went to (a few may have failed after). */
+/* Where a migration notes the frames its folios went to (a few may have failed after). */
 struct kp_moved {
 	u32 nr, max;
 	u64 *pfn;
 };
 /*
- * Migrate the isolated folios on list to node nid: a promotion, or with
- * demoted a demotion that notes its targets
- * there. Never reclaims on the target; a folio the asynchronous pass could
+ * Migrate the isolated folios on list to node nid, noting the frames they
+ * go to in moved (if not NULL). Never reclaims on the target; a folio the asynchronous pass could
  * not move is tried once more in MIGRATE_SYNC_LIGHT (*retried: how many);
  * what still did not move goes back to its LRU. Returns how many pages moved.
  */
-unsigned int kp_compat_migrate(struct list_head *list, int nid, struct kp_moved *demoted,
+unsigned int kp_compat_migrate(struct list_head *list, int nid, struct kp_moved *moved,
 			       unsigned int *retried);
 /* /sys/kernel/mm/numa/demotion_enabled (false where this kernel has no such switch). */
 bool kp_compat_demotion_enabled(void);
@@ -45,6 +44,8 @@ int kp_compat_demotion_target(int nid);
  * of its zones; negative: that many below.
  */
 long kp_compat_node_room(int nid, bool low);
+/* The sum of a node's zones' low watermarks, in pages, without any boost. */
+unsigned long kp_compat_node_low_wmark(int nid);
 
 /*
  * MGLRU aging of one node's lruvec for every memory cgroup, as the

@@ -57,6 +57,8 @@ u32 kp_room_idle_ms(void);
 unsigned long kp_room_make(int nid, unsigned long need, unsigned long backlog);
 /* Time in the units of kp_room_demoted() (16 ms, 26 bits). */
 u32 kp_room_stamp(void);
+/* Notes the frames a promotion filled: not demoted for room within a minute. */
+void kp_room_promoted(const u64 *pfns, u32 n);
 enum kp_demoted {
 	KP_NOT_DEMOTED,
 	KP_DEMOTED_BEFORE,	/* demoted there, then found hot again: a ping-pong */

@@ -46,9 +46,11 @@
 	X(skipped_queue_full)	/* confirmed, workers' queues full */	\
 	X(waiting_for_room)	/* full fast node: wait while room is made (per run) */ \
 	X(demoted_for_room)	/* cold fast pages demoted in exchange */ \
+	X(room_owed_full)	/* full fast node: its demoted-not-yet-filled bound reached (per run) */ \
 	X(room_armed)		/* fast pages whose accessed bits were cleared to find cold ones */ \
 	X(room_kept)		/* of those, found in use: they stay */	\
 	X(room_kept_flushed)	/* found idle, then in use after a TLB flush */ \
+	X(room_kept_promoted)	/* found idle, but promoted by kpromoted within a minute */ \
 	X(repromoted)		/* promoted again within a minute of our demotion */ \
 	X(migrate_retried)	/* async migration failed, retried sync-light */ \
 	X(skipped_stale)	/* queued frame refilled by our demotion since */ \

@@ -86,7 +86,7 @@ static struct folio *kp_alloc_dst(struct folio *src, int nid)
 /* What migrate_pages() hands the allocation callback: the target, and where to note demotions. */
 struct kp_migrate_ctx {
 	int nid;
-	struct kp_moved *moved;	/* NULL: promotion */
+	struct kp_moved *moved;	/* NULL: frames not noted */
 };
 
 static struct folio *kp_new_folio(struct folio *src, unsigned long private)
@@ -120,10 +120,10 @@ static struct page *kp_new_cb(struct page *page, unsigned long private)
  * one more chance in MIGRATE_SYNC_LIGHT, which waits for locks but not for
  * writeback, before it goes back to its LRU.
  */
-unsigned int kp_compat_migrate(struct list_head *list, int nid, struct kp_moved *demoted,
+unsigned int kp_compat_migrate(struct list_head *list, int nid, struct kp_moved *moved,
 			       unsigned int *retried)
 {
-	struct kp_migrate_ctx ctx = { .nid = nid, .moved = demoted };
+	struct kp_migrate_ctx ctx = { .nid = nid, .moved = moved };
 	/*
 	 * Demotions go as MR_NUMA_MISPLACED too, not MR_DEMOTION: for
 	 * MR_DEMOTION, migrate_pages() leaves the NR_ISOLATED_* uncount of the
@@ -189,6 +189,19 @@ long kp_compat_node_room(int nid, bool low)
 		high += low ? low_wmark_pages(zone) : high_wmark_pages(zone);
 	}
 	return (long)free - (long)high;
+}
+
+unsigned long kp_compat_node_low_wmark(int nid)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	unsigned long wmark = 0;
+	int z;
+
+	/* Without the watermark boost: a bound that holds still while reclaim boosts. */
+	for (z = 0; z < MAX_NR_ZONES; z++)
+		if (populated_zone(&pgdat->node_zones[z]))
+			wmark += READ_ONCE(pgdat->node_zones[z]._watermark[WMARK_LOW]);
+	return wmark;
 }
 
 static unsigned int kp_scan_max_saved, kp_scan_max_ours;

@@ -31,6 +31,9 @@
  *
  * Pages kpromoted demoted are noted (the frame they went to, and when) in
  * a small hash; one promoted again within a minute counts as `repromoted`.
+ * Pages kpromoted promoted are noted the same way, and are not taken down
+ * for room within a minute of their promotion, however idle they look:
+ * what was just confirmed hot does not go straight back.
  * Such returns mean the workload's uses are further apart than `idle`:
  * they lengthen it (kpromoted/idle.h), clean periods shorten it again.
  * The same note tells a worker that a frame number it holds went stale:
@@ -67,7 +70,7 @@
 #define KP_ROOM_LOOKS_PER_FLUSH 64
 #define KP_ROOM_SUSPECTS 2048	/* pages found idle at a check, looked at again */
 #define KP_ROOM_ROUNDS 2	/* check rounds per call, each kp_room_recheck_ms() long */
-#define KP_DEMOTED_SLOTS 4096	/* recent demotions remembered: 32 KiB */
+#define KP_DEMOTED_SLOTS 4096	/* recent demotions (promotions) remembered: 32 KiB each */
 #define KP_REPROMOTE_S 60	/* a promotion this soon after our demotion is a ping-pong */
 
 struct kp_chunk {
@@ -89,9 +92,12 @@ struct kp_clock {
 
 static struct kp_clock *kp_clocks[KP_MAX_NODES];
 
-/* Recent demotions: target frame (KP_PFN_BITS) | kp_room_stamp() (the rest); 0 = empty. */
-static u64 *kp_demoted;
-static DEFINE_SPINLOCK(kp_demoted_lock);
+/*
+ * Recent moves, one hash each way: target frame (KP_PFN_BITS) |
+ * kp_room_stamp() (the rest); 0 = empty.
+ */
+static u64 *kp_demoted, *kp_promoted;
+static DEFINE_SPINLOCK(kp_notes_lock);
 static unsigned long kp_room_epoch;
 
 /* `idle` = 2 x window_ms << shift; this period's counts (kpromoted/idle.h). */
@@ -153,17 +159,41 @@ static u32 kp_demoted_slot(u64 pfn)
 	return (u32)((pfn * 0x9E3779B97F4A7C15ULL) >> 52) & (KP_DEMOTED_SLOTS - 1);
 }
 
-static void kp_demoted_note(const u64 *pfns, u32 n)
+static void kp_note(u64 *notes, const u64 *pfns, u32 n)
 {
 	u64 now = kp_room_stamp();
 	unsigned long flags;
 	u32 i;
 
-	spin_lock_irqsave(&kp_demoted_lock, flags);
+	spin_lock_irqsave(&kp_notes_lock, flags);
 	for (i = 0; i < n; i++)
-		kp_demoted[kp_demoted_slot(pfns[i])] = (pfns[i] & KP_PFN_MAX) |
-						       now << KP_STAMP_SHIFT;
-	spin_unlock_irqrestore(&kp_demoted_lock, flags);
+		notes[kp_demoted_slot(pfns[i])] = (pfns[i] & KP_PFN_MAX) | now << KP_STAMP_SHIFT;
+	spin_unlock_irqrestore(&kp_notes_lock, flags);
+}
+
+void kp_room_promoted(const u64 *pfns, u32 n)
+{
+	if (kp_promoted)
+		kp_note(kp_promoted, pfns, n);
+}
+
+/* Whether kpromoted promoted a page into frame pfn within the last minute. */
+static bool kp_room_just_promoted(u64 pfn)
+{
+	u32 i = kp_demoted_slot(pfn);
+	unsigned long flags;
+	bool recent = false;
+	u64 w;
+
+	spin_lock_irqsave(&kp_notes_lock, flags);
+	w = kp_promoted[i];
+	if (w && (w & KP_PFN_MAX) == (pfn & KP_PFN_MAX)) {
+		recent = kp_stamp_diff(w >> KP_STAMP_SHIFT, kp_room_stamp()) <= KP_REPROMOTE_STAMPS;
+		if (!recent)
+			kp_promoted[i] = 0;	/* too old to matter */
+	}
+	spin_unlock_irqrestore(&kp_notes_lock, flags);
+	return recent;
 }
 
 /*
@@ -182,7 +212,7 @@ enum kp_demoted kp_room_demoted(u64 pfn, u32 queued, u32 *ago_ms)
 
 	if (!kp_demoted)
 		return KP_NOT_DEMOTED;
-	spin_lock_irqsave(&kp_demoted_lock, flags);
+	spin_lock_irqsave(&kp_notes_lock, flags);
 	w = kp_demoted[i];
 	if (w && (w & KP_PFN_MAX) == (pfn & KP_PFN_MAX)) {
 		at = w >> KP_STAMP_SHIFT;
@@ -201,7 +231,7 @@ enum kp_demoted kp_room_demoted(u64 pfn, u32 queued, u32 *ago_ms)
 		if (res == KP_DEMOTED_BEFORE)
 			kp_demoted[i] = 0;
 	}
-	spin_unlock_irqrestore(&kp_demoted_lock, flags);
+	spin_unlock_irqrestore(&kp_notes_lock, flags);
 	if (res == KP_DEMOTED_BEFORE)
 		atomic_long_inc(&kp_idle_repromoted);
 	return res;
@@ -334,7 +364,7 @@ static unsigned long kp_room_demote(struct kp_clock *c, struct list_head *list,
 		return 0;
 	moved = kp_compat_migrate(list, target, &mv, &retried);
 	trace_demote_batch(c->nid, target, listed, moved);
-	kp_demoted_note(c->moved, mv.nr);
+	kp_note(kp_demoted, c->moved, mv.nr);
 	atomic_long_add(moved, &kp_idle_demoted);
 	kp_stat_add(KP_STAT_demoted_for_room, moved);
 	kp_stat_add(KP_STAT_migrate_retried, retried);
@@ -412,6 +442,11 @@ static unsigned long kp_room_demote_cold(struct kp_clock *c, u32 n, unsigned lon
 		folio = kp_room_grab(c->suspect[i], c->nid);
 		if (!folio)
 			continue;
+		if (kp_room_just_promoted(folio_pfn(folio))) {
+			kp_stat_inc(KP_STAT_room_kept_promoted);
+			folio_put(folio);
+			continue;
+		}
 		nr = folio_nr_pages(folio);
 		if (freed + listed + nr <= budget && kp_compat_isolate_lru(folio)) {
 			/* Found unused: it goes down inactive, to age on the slow node. */
@@ -518,8 +553,9 @@ int kp_room_init(void)
 	atomic_long_set(&kp_idle_repromoted, 0);
 	kp_idle_period_end = jiffies + KP_IDLE_PERIODS * kp_room_idle();
 	kp_demoted = kvcalloc(KP_DEMOTED_SLOTS, sizeof(u64), GFP_KERNEL);
-	if (!kp_demoted)
-		return -ENOMEM;
+	kp_promoted = kvcalloc(KP_DEMOTED_SLOTS, sizeof(u64), GFP_KERNEL);
+	if (!kp_demoted || !kp_promoted)
+		goto nomem;
 	for (nid = 0; nid < KP_MAX_NODES; nid++) {
 		struct kp_clock *c;
 
@@ -535,7 +571,7 @@ int kp_room_init(void)
 	}
 	return 0;
 nomem:
-	pr_err("no memory for the fast nodes' room clocks\n");
+	pr_err("no memory for making room on the fast nodes\n");
 	kp_room_exit();
 	return -ENOMEM;
 }
@@ -551,11 +587,13 @@ void kp_room_exit(void)
 	}
 	kvfree(kp_demoted);
 	kp_demoted = NULL;
+	kvfree(kp_promoted);
+	kp_promoted = NULL;
 }
 
 u64 kp_room_bytes(void)
 {
-	u64 n = KP_DEMOTED_SLOTS * sizeof(u64);
+	u64 n = 2 * KP_DEMOTED_SLOTS * sizeof(u64);
 	int nid;
 
 	for (nid = 0; nid < KP_MAX_NODES; nid++)

@@ -46,14 +46,16 @@ struct kp_lane {
 	u32 idx;
 	u64 pfn[KP_BATCH_MAX];		/* queue words: frame | stamp */
 	struct folio *folio[KP_BATCH_MAX];
+	u64 moved[KP_BATCH_MAX];	/* the frames a promotion filled */
 };
 
 struct kp_node_worker {
 	int nid;
 	u32 nr_lanes;
-	spinlock_t lock;		/* pending, nr_pending, credit */
+	spinlock_t lock;		/* pending, nr_pending, credit, asked */
 	u32 nr_pending;
 	unsigned long credit;		/* pages demoted for room, not yet filled */
+	unsigned long asked;		/* pages being demoted for room right now */
 	unsigned long room_retry;	/* jiffies: waiting for room, do not look before */
 	u64 pending[KP_PENDING_MAX];
 	struct kp_lane lane[KP_LANES_MAX];
@@ -227,6 +229,25 @@ static unsigned long kp_exchange_room(struct kp_node_worker *w)
 }
 
 /*
+ * Pages demoted for a node and not yet filled by a promotion are owed to
+ * it, and what is owed is bounded: two batches. Room that other
+ * allocations take meanwhile is not made again and again; at the bound
+ * the exchange waits until its promotions settle the debt, so over any run
+ * demoted_for_room <= promoted_pages + the bound, by construction. A node
+ * the kernel's kswapd cannot demote from (no demotion target in its tiers:
+ * 6.1, slow_nodes=) may also owe its low watermark: below it, no kswapd
+ * lifts it, and the exchange must first demote it above it.
+ */
+static unsigned long kp_owed_max(int nid)
+{
+	unsigned long max = 2 * KP_BATCH_MAX;
+
+	if (!kp_node_is_slow(kp_compat_demotion_target(nid)))
+		max += kp_compat_node_low_wmark(nid);
+	return max;
+}
+
+/*
  * Pages this batch may fill on the node: its free room, plus what was
  * demoted for it. An exchange keeps the node as full as it was, so it
  * needs no room above min_free_pct nor the high watermark, only pages the
@@ -238,22 +259,30 @@ static unsigned long kp_exchange_room(struct kp_node_worker *w)
  */
 static unsigned long kp_batch_room(struct kp_node_worker *w, unsigned long want)
 {
-	unsigned long room = kp_node_room(w->nid), usable;
+	unsigned long room = kp_node_room(w->nid), usable, ask, got, max;
 
 	if (room >= want)
 		return room;
 	usable = kp_exchange_room(w);
-	if (usable < want - room && !kp_room_unavailable(w->nid)) {
-		unsigned long got = kp_room_make(w->nid, want - room - usable,
-						 READ_ONCE(w->nr_pending));
-
-		spin_lock(&w->lock);
-		/* Room others took meanwhile is not owed again and again: a queue's worth at most. */
-		w->credit = min(w->credit + got, (unsigned long)KP_PENDING_MAX);
-		spin_unlock(&w->lock);
-		usable = kp_exchange_room(w);
+	if (usable >= want - room || kp_room_unavailable(w->nid))
+		return room + usable;
+	max = kp_owed_max(w->nid);
+	/* What is asked counts as owed while it is made: lanes never owe more together. */
+	spin_lock(&w->lock);
+	ask = w->credit + w->asked < max ? min(want - room - usable,
+					       max - w->credit - w->asked) : 0;
+	w->asked += ask;
+	spin_unlock(&w->lock);
+	if (!ask) {
+		kp_stat_inc(KP_STAT_room_owed_full);
+		return room + usable;
 	}
-	return room + usable;
+	got = kp_room_make(w->nid, ask, READ_ONCE(w->nr_pending));
+	spin_lock(&w->lock);
+	w->asked -= ask;
+	w->credit += got;
+	spin_unlock(&w->lock);
+	return room + kp_exchange_room(w);
 }
 
 static void kp_credit_use(struct kp_node_worker *w, unsigned long used, unsigned long room_free)
@@ -292,6 +321,7 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 	struct kp_node_worker *w = l->w;
 	unsigned long want = 0, fit, room_free, listed = 0, used = 0;
 	unsigned int retried, moved;
+	struct kp_moved mv;
 	u64 bytes = 0, granted;
 	int from;
 	u32 i, nf = 0, defer_from, back = 0;
@@ -398,7 +428,9 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 	if (!listed)
 		return go_on;
 	from = folio_nid(list_first_entry(&list, struct folio, lru));
-	moved = kp_compat_migrate(&list, w->nid, NULL, &retried);
+	mv = (struct kp_moved){ .max = KP_BATCH_MAX, .pfn = l->moved };
+	moved = kp_compat_migrate(&list, w->nid, &mv, &retried);
+	kp_room_promoted(l->moved, mv.nr);
 	kp_credit_use(w, moved, room_free);
 	kp_stat_add(KP_STAT_promoted_pages, moved);
 	kp_stat_add(KP_STAT_promoted_bytes, (u64)moved << PAGE_SHIFT);
@@ -503,7 +535,13 @@ void kp_workers_show(struct seq_file *m)
 	seq_printf(m, "workers_bytes %lu\n", n);
 	seq_printf(m, "room_bytes %llu\n", kp_room_bytes());
 	seq_printf(m, "room_idle_ms %u\n", kp_room_idle_ms());
-	for (nid = 0; nid < KP_MAX_NODES; nid++)
-		if (kp_workers[nid])
-			seq_printf(m, "node%d_workers %u\n", nid, kp_workers[nid]->nr_lanes);
+	for (nid = 0; nid < KP_MAX_NODES; nid++) {
+		struct kp_node_worker *w = kp_workers[nid];
+
+		if (!w)
+			continue;
+		seq_printf(m, "node%d_workers %u\n", nid, w->nr_lanes);
+		seq_printf(m, "node%d_room_owed %lu\n", nid, READ_ONCE(w->credit));
+		seq_printf(m, "node%d_room_owed_max %lu\n", nid, kp_owed_max(nid));
+	}
 }

@@ -264,9 +264,10 @@ TEST_F_TIMEOUT(promote, full_fast_node_exchanges_cold_for_hot, 300)
 	hog_on1 = kp_pages_on_node(hog.p, hog.pages, 1);
 	demoted = kp_stat("demoted_for_room");
 	promoted = kp_stat("promoted_pages");
-	TH_LOG("node 0 free %ld KiB before the hog; hot on node 0 %ld/%ld; promoted %lu, demoted %lu (hog pages on node 1: %ld), armed %lu, kept %lu (after a flush %lu), waiting %lu, repromoted %lu, skipped_no_room %lu",
+	TH_LOG("node 0 free %ld KiB before the hog; hot on node 0 %ld/%ld; promoted %lu, demoted %lu (hog pages on node 1: %ld), armed %lu, kept %lu (after a flush %lu), waiting %lu, owed %lu of %lu (bound reached %lu), repromoted %lu, skipped_no_room %lu",
 	       free_kib, hot_on0, self->b.hot, promoted, demoted, hog_on1, kp_stat("room_armed"),
 	       kp_stat("room_kept"), kp_stat("room_kept_flushed"), kp_stat("waiting_for_room"),
+	       kp_stat("node0_room_owed"), kp_stat("node0_room_owed_max"), kp_stat("room_owed_full"),
 	       kp_stat("repromoted"), kp_stat("skipped_no_room"));
 	if (hot_on0 * 100 < self->b.hot * 90 &&
 	    kp_read_file(KP_DEBUGFS "/stats", status, sizeof(status)) > 0)
@@ -275,6 +276,8 @@ TEST_F_TIMEOUT(promote, full_fast_node_exchanges_cold_for_hot, 300)
 	/* Cold pages went down to make that room, and no more than the exchange needed (with a batch of slack). */
 	EXPECT_GE(demoted, (unsigned long)hot_on0 / 2);
 	EXPECT_LE(demoted, promoted + 2048);
+	/* By construction: what is demoted and not yet filled never exceeds the node's bound. */
+	EXPECT_LE(demoted, promoted + kp_stat("node0_room_owed_max"));
 	/* The hog among them; idle pages of other processes on node 0 are cold too. */
 	EXPECT_GT(hog_on1, 0);
 	EXPECT_LE(kp_stat("repromoted") * 20, promoted);
@@ -388,13 +391,13 @@ static void run_hog(struct __test_metadata *_metadata, const char *params, struc
 	r->hog_pages = hog.pages;
 	r->hot_on0 = kp_pages_on_node(b->p, b->hot, 0);
 	r->kswapd_demoted = kp_vmstat("pgdemote_kswapd") - r->kswapd_demoted;
-	TH_LOG("hog (%.1f s read, %.1f s rest) on node 0 %ld/%ld; hot on node 0 %ld/%ld; promoted %lu, demoted %lu then %lu (kswapd %lu), repromoted %lu then %lu, idle %lu then %lu ms; armed %lu, kept %lu (after a flush %lu), stale %lu",
+	TH_LOG("hog (%.1f s read, %.1f s rest) on node 0 %ld/%ld; hot on node 0 %ld/%ld; promoted %lu, demoted %lu then %lu (kswapd %lu), repromoted %lu then %lu, idle %lu then %lu ms; armed %lu, kept %lu (after a flush %lu, just promoted %lu), stale %lu",
 	       busy, rest, r->hog_on0, hog.pages, r->hot_on0, b->hot,
 	       r->promoted, r->demoted[0], r->demoted[1] - r->demoted[0], r->kswapd_demoted,
 	       r->repromoted[0],
 	       r->repromoted[1] - r->repromoted[0], r->idle_ms[0], r->idle_ms[1],
 	       kp_stat("room_armed"), kp_stat("room_kept"), kp_stat("room_kept_flushed"),
-	       kp_stat("skipped_stale"));
+	       kp_stat("room_kept_promoted"), kp_stat("skipped_stale"));
 	EXPECT_GT(kp_stat("room_armed"), 0);
 	ASSERT_EQ(0, kp_unload());
 	expect_no_oom(_metadata, fd);
