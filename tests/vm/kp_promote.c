@@ -348,7 +348,7 @@ static void *burst_thread(void *p)
 /* What a hog run saw: at half time and at the end. */
 struct hog_run {
 	unsigned long promoted, demoted[2], repromoted[2], idle_ms[2], kswapd_demoted;
-	long hog_on0, hog_pages, hot_on0;
+	long hog_on0, hog_on1, hog_pages, hot_on0;
 };
 
 /*
@@ -388,11 +388,12 @@ static void run_hog(struct __test_metadata *_metadata, const char *params, struc
 	pthread_join(t, NULL);
 	r->promoted = kp_stat("promoted_pages");
 	r->hog_on0 = kp_pages_on_node(hog.p, hog.pages, 0);
+	r->hog_on1 = kp_pages_on_node(hog.p, hog.pages, 1);
 	r->hog_pages = hog.pages;
 	r->hot_on0 = kp_pages_on_node(b->p, b->hot, 0);
 	r->kswapd_demoted = kp_vmstat("pgdemote_kswapd") - r->kswapd_demoted;
-	TH_LOG("hog (%.1f s read, %.1f s rest) on node 0 %ld/%ld; hot on node 0 %ld/%ld; promoted %lu, demoted %lu then %lu (kswapd %lu), repromoted %lu then %lu, idle %lu then %lu ms; armed %lu, kept %lu (after a flush %lu, just promoted %lu), stale %lu",
-	       busy, rest, r->hog_on0, hog.pages, r->hot_on0, b->hot,
+	TH_LOG("hog (%.1f s read, %.1f s rest) on node 0 %ld/%ld, on node 1 %ld; hot on node 0 %ld/%ld; promoted %lu, demoted %lu then %lu (kswapd %lu), repromoted %lu then %lu, idle %lu then %lu ms; armed %lu, kept %lu (after a flush %lu, just promoted %lu), stale %lu",
+	       busy, rest, r->hog_on0, hog.pages, r->hog_on1, r->hot_on0, b->hot,
 	       r->promoted, r->demoted[0], r->demoted[1] - r->demoted[0], r->kswapd_demoted,
 	       r->repromoted[0],
 	       r->repromoted[1] - r->repromoted[0], r->idle_ms[0], r->idle_ms[1],
@@ -419,7 +420,16 @@ TEST_F_TIMEOUT(promote, hot_set_larger_than_fast_node_no_ping_pong, 300)
 	if (kp_read_value(KP_DEMOTION, demotion, sizeof(demotion)))
 		SKIP(return, "kernel without %s", KP_DEMOTION);
 	run_hog(_metadata, self->params, &self->b, 0.5, 0, 60, &r);
-	EXPECT_GE(r.hog_on0 * 100, r.hog_pages * 95);
+	/*
+	 * The hog stays: at most 5% of it went to the slow node. Counted on
+	 * node 1, not as "not on node 0": once (6.1, in a full make check)
+	 * exactly 65536 hog pages, one NUMA-balancing scan pass of 256 MiB,
+	 * were reported on neither node after the hog's reader had stopped,
+	 * with 1014 demoted in all and none by kswapd: pages whose PTEs the
+	 * scan had just made hint faults, not pages that moved. The log shows
+	 * both counts.
+	 */
+	EXPECT_LE(r.hog_on1 * 100, r.hog_pages * 5);
 	EXPECT_LE(r.repromoted[1] * 20, r.promoted + 20);
 }
 
@@ -440,7 +450,7 @@ TEST_F_TIMEOUT(promote, bursty_fast_pages_lengthen_idle_and_calm_down, 300)
 	if (kp_read_value(KP_DEMOTION, demotion, sizeof(demotion)))
 		SKIP(return, "kernel without %s", KP_DEMOTION);
 	run_hog(_metadata, self->params, &self->b, 1.0, 3.0, 80, &r);
-	EXPECT_GE(r.hog_on0 * 100, r.hog_pages * 95);
+	EXPECT_LE(r.hog_on1 * 100, r.hog_pages * 5);
 	/* Where no page comes back (6.1 sees none), there is nothing to learn. */
 	if (r.repromoted[1] > 1) {
 		EXPECT_GE(r.idle_ms[1], 4000);
