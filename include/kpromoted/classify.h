@@ -12,13 +12,6 @@
  * page read every 2 ms is found young every time; one read once a second
  * almost never twice in a row. Only confirmed pages reach the workers.
  *
- * That holds only while the looks are confirm_ms apart. A round looks at
- * every trial once; on a busy machine, or with thousands on trial, a round
- * can take far longer than confirm_ms, and in a second between two looks
- * a lukewarm page is young as surely as a hot one. So a young look counts
- * only when it came soon after the one before, and the rounds look at no
- * more trials than they can go through in about confirm_ms.
- *
  * The trial rule below is pure (host unit tests).
  */
 #ifndef KPROMOTED_CLASSIFY_H
@@ -50,7 +43,6 @@ struct kp_trial {
 	unsigned char busy;	/* looks that could not be made */
 	unsigned char hot;	/* confirmed, waiting for room in a worker's queue */
 	u32 hot_at;		/* when confirmed (kp_room_stamp()): the frame's page then */
-	u32 looked_at;		/* when last looked at (ms, the caller's clock) */
 };
 
 #define KP_TRIAL_BUSY_MAX 4
@@ -59,12 +51,9 @@ struct kp_trial {
  * The rule: the first look of a nominee whose bits were not known clear
  * only clears them; after that every look must find the page young, and
  * `tests` young looks in a row make it hot. One old look makes it cold.
- * A young look that came `late` (too long after the one before) proves
- * nothing: it counts as a look that could not be made. An old one is
- * evidence however long the wait was.
  */
 static inline enum kp_verdict kp_trial_step(struct kp_trial *t, enum kp_look look,
-					    unsigned int tests, bool late)
+					    unsigned int tests)
 {
 	switch (look) {
 	case KP_LOOK_GONE:
@@ -82,26 +71,9 @@ static inline enum kp_verdict kp_trial_step(struct kp_trial *t, enum kp_look loo
 			t->armed = 1;
 			return tests ? KP_VERDICT_WAIT : KP_VERDICT_HOT;
 		}
-		if (late)
-			return ++t->busy > KP_TRIAL_BUSY_MAX ? KP_VERDICT_GONE : KP_VERDICT_WAIT;
 		return ++t->young >= tests ? KP_VERDICT_HOT : KP_VERDICT_WAIT;
 	}
 	return KP_VERDICT_GONE;
-}
-
-/*
- * Trials looked at per round: halved when a round took longer than the
- * interval between looks (its trials' looks would come late), doubled
- * back when one takes under half of it; between lo and hi.
- */
-static inline u32 kp_confirm_window_next(u32 window, u32 lo, u32 hi, u32 round_ms,
-					 u32 interval_ms)
-{
-	if (round_ms > interval_ms)
-		window /= 2;
-	else if (round_ms * 2 < interval_ms)
-		window *= 2;
-	return window < lo ? lo : window > hi ? hi : window;
 }
 
 /*

@@ -43,7 +43,6 @@
 	X(confirm_hot)		/* nominees found young in every look */ \
 	X(confirm_cold)		/* nominees found idle: forgotten */	\
 	X(confirm_gone)		/* nominees freed, moved or unmapped */	\
-	X(confirm_late)		/* young looks too long after the one before to count */ \
 	X(skipped_queue_full)	/* confirmed, workers' queues full */	\
 	X(waiting_for_room)	/* full fast node: wait while room is made (per run) */ \
 	X(demoted_for_room)	/* cold fast pages demoted in exchange */ \

@@ -9,10 +9,7 @@
  * refuses (the page keeps its heat and is nominated again on its next
  * evidence). One work item drains it into the trials, makes one look per
  * trial per round, and sleeps confirm_ms between rounds (longer while
- * nothing is on trial). A round looks at the oldest `window` trials only,
- * as many as it goes through in about confirm_ms (kp_confirm_window_next()),
- * and a young look later than kp_late_ms() after the one before does not
- * count (kp_trial_step()).
+ * nothing is on trial).
  */
 #include <linux/atomic.h>
 #include <linux/jiffies.h>
@@ -34,7 +31,6 @@
 #define KP_MAILBOX_SLOTS 8192		/* 64 KiB */
 #define KP_TRIALS_MAX 8192		/* 128 KiB */
 #define KP_CONFIRM_IDLE_MS 256		/* round interval with nothing on trial */
-#define KP_WINDOW_MIN 64		/* trials a round looks at, at the least */
 
 /* Mailbox word: pfn:38 | anid+1:5 (0 = empty slot). */
 #define KP_MB_ANID_SHIFT 38
@@ -48,7 +44,6 @@ static struct workqueue_struct *kp_confirm_wq;
 static bool kp_confirm_stopping;
 static unsigned int kp_confirm_tests;	/* 0: nominated is hot (no look possible) */
 static unsigned int kp_idle_ms;
-static u32 kp_window;			/* trials a round looks at */
 static const char *kp_confirm_why;
 static struct kp_look_batch kp_looks;	/* the round's looks, flushed every KP_LOOKS_PER_FLUSH */
 
@@ -97,21 +92,6 @@ static void kp_trial_close(struct kp_trial *t, enum kp_stat outcome)
 	kp_stat_inc(outcome);
 }
 
-static u32 kp_now_ms(void)
-{
-	return jiffies_to_msecs(jiffies);
-}
-
-/*
- * How long after the one before a look may come and still count: two
- * intervals, and two clock ticks for the delayed work's rounding. A page
- * read once a second is young in such a window one time in twenty.
- */
-static u32 kp_late_ms(void)
-{
-	return 2 * kp_cfg.confirm_ms + jiffies_to_msecs(2);
-}
-
 /* One look at one trial; true when the trial is over. */
 static bool kp_trial_round(struct kp_trial *t)
 {
@@ -119,14 +99,9 @@ static bool kp_trial_round(struct kp_trial *t)
 
 	if (!t->hot) {
 		enum kp_look look = kp_confirm_tests ? kp_compat_look(&kp_looks, t->pfn, KP_LOOK_SLOW) : KP_LOOK_YOUNG;
-		u32 now = kp_now_ms();
-		bool late = t->armed && now - t->looked_at > kp_late_ms();
 
-		t->looked_at = now;
 		kp_stat_inc(KP_STAT_confirm_looks);
-		if (late && look == KP_LOOK_YOUNG)
-			kp_stat_inc(KP_STAT_confirm_late);
-		v = kp_trial_step(t, look, kp_confirm_tests, late);
+		v = kp_trial_step(t, look, kp_confirm_tests);
 		switch (v) {
 		case KP_VERDICT_WAIT:
 			return false;
@@ -172,12 +147,12 @@ static bool kp_trial_round(struct kp_trial *t)
 
 static void kp_confirm_round(struct work_struct *work)
 {
-	u32 i = 0, n, looks = 0, start = kp_now_ms();
+	u32 i = 0, n, looks = 0;
 
 	kp_confirm_drain();
 	kp_dispatch_begin();
 	kp_compat_look_begin(&kp_looks);
-	while (i < kp_nr_trials && i < kp_window && !READ_ONCE(kp_confirm_stopping)) {
+	while (i < kp_nr_trials && !READ_ONCE(kp_confirm_stopping)) {
 		bool over = kp_trial_round(&kp_trials[i]);
 
 		if (++looks % KP_LOOKS_PER_FLUSH == 0) {
@@ -195,8 +170,6 @@ static void kp_confirm_round(struct work_struct *work)
 	/* Before any worker moves a page: the flush belongs to this round's looks. */
 	kp_compat_look_end(&kp_looks);
 	kp_dispatch_end();
-	WRITE_ONCE(kp_window, kp_confirm_window_next(kp_window, KP_WINDOW_MIN, KP_TRIALS_MAX,
-						     kp_now_ms() - start, kp_cfg.confirm_ms));
 	n = kp_nr_trials;
 	if (n)
 		kp_idle_ms = kp_cfg.confirm_ms;
@@ -220,7 +193,6 @@ int kp_confirm_init(void)
 		pr_info("no confirmation of nominees: %s\n", kp_confirm_why);
 	kp_confirm_stopping = false;
 	kp_nr_trials = 0;
-	kp_window = KP_TRIALS_MAX;
 	kp_idle_ms = kp_cfg.confirm_ms;
 	atomic_set(&kp_mailbox_head, 0);
 	kp_trials = kvcalloc(KP_TRIALS_MAX, sizeof(*kp_trials), GFP_KERNEL);
@@ -270,5 +242,4 @@ void kp_confirm_show(struct seq_file *m)
 	seq_printf(m, "confirm_trials %u\n", kp_confirm_trials());
 	seq_printf(m, "confirm_bytes %llu\n", kp_confirm_bytes());
 	seq_printf(m, "confirm_tests_effective %u\n", kp_confirm_tests);
-	seq_printf(m, "confirm_window %u\n", READ_ONCE(kp_window));
 }

@@ -15,7 +15,7 @@ static enum kp_verdict run(struct kp_trial *t, const enum kp_look *looks, int n,
 	enum kp_verdict v = KP_VERDICT_WAIT;
 
 	for (int i = 0; i < n && v == KP_VERDICT_WAIT; i++)
-		v = kp_trial_step(t, looks[i], tests, false);
+		v = kp_trial_step(t, looks[i], tests);
 	return v;
 }
 
@@ -43,43 +43,11 @@ static void test_rule(void)
 	CHECK(run(&t, yyoy, 4, 3) == KP_VERDICT_COLD, "one old look in the row: cold");
 	t = (struct kp_trial){ 0 };
 	CHECK(run(&t, busy, 4, 3) == KP_VERDICT_WAIT, "a busy folio is looked at again");
-	CHECK(kp_trial_step(&t, KP_LOOK_BUSY, 3, false) == KP_VERDICT_GONE, "but not forever");
+	CHECK(kp_trial_step(&t, KP_LOOK_BUSY, 3) == KP_VERDICT_GONE, "but not forever");
 	t = (struct kp_trial){ 0 };
 	CHECK(run(&t, gone, 1, 3) == KP_VERDICT_GONE, "a freed or moved page: gone");
 	t = (struct kp_trial){ 0 };
-	CHECK(kp_trial_step(&t, KP_LOOK_OLD, 0, false) == KP_VERDICT_HOT, "tests=0: every nominee is hot");
-}
-
-/* Looks that came too long after the one before. */
-static void test_late(void)
-{
-	struct kp_trial t = { .armed = 1 };
-	int i;
-
-	CHECK(kp_trial_step(&t, KP_LOOK_YOUNG, 3, true) == KP_VERDICT_WAIT && t.young == 0,
-	      "a late young look is no evidence of heat");
-	CHECK(kp_trial_step(&t, KP_LOOK_YOUNG, 3, false) == KP_VERDICT_WAIT && t.young == 1,
-	      "the next look on time counts");
-	t = (struct kp_trial){ .armed = 1 };
-	CHECK(kp_trial_step(&t, KP_LOOK_OLD, 3, true) == KP_VERDICT_COLD,
-	      "a late old look is evidence: unused all that time");
-	t = (struct kp_trial){ .armed = 1 };
-	for (i = 0; i < KP_TRIAL_BUSY_MAX; i++)
-		kp_trial_step(&t, KP_LOOK_YOUNG, 3, true);
-	CHECK(kp_trial_step(&t, KP_LOOK_YOUNG, 3, true) == KP_VERDICT_GONE,
-	      "a trial whose looks always come late is given up");
-	t = (struct kp_trial){ 0 };
-	CHECK(kp_trial_step(&t, KP_LOOK_YOUNG, 3, true) == KP_VERDICT_WAIT && t.armed,
-	      "the arming look is never late");
-}
-
-static void test_window(void)
-{
-	CHECK(kp_confirm_window_next(8192, 64, 8192, 100, 20) == 4096, "a round over the interval: halved");
-	CHECK(kp_confirm_window_next(64, 64, 8192, 100, 20) == 64, "never below the floor");
-	CHECK(kp_confirm_window_next(1024, 64, 8192, 5, 20) == 2048, "a quick round: doubled");
-	CHECK(kp_confirm_window_next(8192, 64, 8192, 0, 20) == 8192, "never above the ceiling");
-	CHECK(kp_confirm_window_next(1024, 64, 8192, 15, 20) == 1024, "in between: kept");
+	CHECK(kp_trial_step(&t, KP_LOOK_OLD, 0) == KP_VERDICT_HOT, "tests=0: every nominee is hot");
 }
 
 static void test_threshold(void)
@@ -108,8 +76,7 @@ static enum kp_look look_at(double rate_hz, double ms)
 	return uniform() < 1 - exp(-rate_hz * ms / 1000) ? KP_LOOK_YOUNG : KP_LOOK_OLD;
 }
 
-/* Looks ms apart; those over late_ms count as late. */
-static double confirmed_fraction_at(double rate_hz, int trials, double ms, double late_ms)
+static double confirmed_fraction(double rate_hz, int trials)
 {
 	int hot = 0;
 
@@ -118,15 +85,10 @@ static double confirmed_fraction_at(double rate_hz, int trials, double ms, doubl
 		enum kp_verdict v = KP_VERDICT_WAIT;
 
 		while (v == KP_VERDICT_WAIT)
-			v = kp_trial_step(&t, look_at(rate_hz, ms), 3, ms > late_ms);
+			v = kp_trial_step(&t, look_at(rate_hz, 20), 3);
 		hot += v == KP_VERDICT_HOT;
 	}
 	return (double)hot / trials;
-}
-
-static double confirmed_fraction(double rate_hz, int trials)
-{
-	return confirmed_fraction_at(rate_hz, trials, 20, 48);
 }
 
 static void test_tells_rates_apart(void)
@@ -139,22 +101,11 @@ static void test_tells_rates_apart(void)
 	CHECK(8192.0 / (8192.0 + 57344 * 10 * luke) > 0.95,
 	      "precision over a bench-sized workload stays above 95%% (%.4f)",
 	      8192.0 / (8192.0 + 57344 * 10 * luke));
-	/*
-	 * Rounds running late, looks half a second apart (6.1 under load:
-	 * 5564 lukewarm pages confirmed in one guest run): without the late
-	 * rule 6% of the lukewarm nominees would pass; with it none.
-	 */
-	luke = confirmed_fraction_at(1, 100000, 500, 1000);
-	CHECK(luke > 0.03, "the failure the rule prevents: late looks confirm lukewarm pages (%.4f)", luke);
-	luke = confirmed_fraction_at(1, 100000, 500, 48);
-	CHECK(luke == 0, "late looks confirm nothing (%.6f)", luke);
 }
 
 int main(void)
 {
 	test_rule();
-	test_late();
-	test_window();
 	test_threshold();
 	test_tells_rates_apart();
 	return tap_done("classify");
