@@ -11,7 +11,8 @@
  *  - the sweep every 250 ms: a slice of kp_table_expire(), the adaptive
  *    threshold (kp_threshold_next() of kpromoted/classify.h) and the
  *    adaptive hint-latency bound, region decay once per window;
- *  - confirmation: confirm_tests looks confirm_ms apart through
+ *  - confirmation: confirm_tests looks confirm_ms apart (module defaults
+ *    3 and 20 ms; --confirm-tests and --confirm-ms for what-ifs) through
  *    kp_trial_step() (kpromoted/classify.h), each look young with
  *    probability 1 - exp(-rate * confirm_ms) for the page's true rate;
  *    the entry is forgotten at the verdict, as src/classify/confirm.c does.
@@ -31,8 +32,6 @@
 #define CFG_HOT_THRESHOLD 2		/* module defaults (include/kpromoted/params.h) */
 #define CFG_WINDOW_MS 1000
 #define CFG_HINT_LATENCY_MS 100
-#define CFG_CONFIRM_MS 20
-#define CFG_CONFIRM_TESTS 3
 
 struct kp_sim {
 	struct kp_table tbl;
@@ -94,7 +93,7 @@ static void kp_record(struct sim *s, u64 page, unsigned int src, u32 weight, int
 			k->trials++;
 			s->st.nominated++;
 			/* Drained at the next round, armed, then confirm_tests looks. */
-			sim_schedule(s, s->t + (CFG_CONFIRM_TESTS + 1.5) * CFG_CONFIRM_MS / 1000.0,
+			sim_schedule(s, s->t + (s->c.confirm_tests + 1.5) * s->c.confirm_ms / 1000.0,
 				     page, 0, EV_VERDICT);
 		} else {
 			kp_table_unnominate(&k->tbl, pfn);
@@ -142,7 +141,7 @@ static void kp_verdict(struct sim *s, u64 page)
 {
 	struct kp_sim *k = s->eng_state;
 	struct kp_trial tr = { .pfn = sim_pfn(s, page) };
-	double q = -expm1(-sim_rate(s, page) * CFG_CONFIRM_MS / 1000.0);
+	double q = -expm1(-sim_rate(s, page) * s->c.confirm_ms / 1000.0);
 	enum kp_verdict v = KP_VERDICT_WAIT;
 	int looks;
 
@@ -150,11 +149,11 @@ static void kp_verdict(struct sim *s, u64 page)
 		enum kp_look look = sim_promoted(s, page) ? KP_LOOK_GONE :
 				    rng_unit(&s->erng) < q ? KP_LOOK_YOUNG : KP_LOOK_OLD;
 
-		v = kp_trial_step(&tr, look, CFG_CONFIRM_TESTS);
+		v = kp_trial_step(&tr, look, s->c.confirm_tests);
 	}
 	if (v == KP_VERDICT_HOT) {
 		if (!sim_enqueue(s, page)) {	/* the workers' queue full: waits a round */
-			sim_schedule(s, s->t + CFG_CONFIRM_MS / 1000.0, page, 0, EV_VERDICT);
+			sim_schedule(s, s->t + s->c.confirm_ms / 1000.0, page, 0, EV_VERDICT);
 			return;
 		}
 		s->st.confirm_hot++;

@@ -6,6 +6,7 @@
  *         [--scan GBPS] [--src hint,mglru,hws] [--engine kp|pghot|damon|nb2]
  *         [--seconds T] [--rate HOT-ACCESSES/S] [--cold-rate PER-PAGE/S] [--cpus N]
  *         [--hws-period P] [--seed N] [--series FILE] [--name NAME]
+ *         [--confirm-ms MS] [--confirm-tests N]
  *
  * Prints one `SIM name=... key=value ...` summary line; with --series,
  * one line per simulated second: t precision recall coverage promoted.
@@ -29,6 +30,7 @@ static void defaults(struct sim_cfg *c)
 		.sources = SRC_HINT | SRC_HWS, .engine = ENG_KP, .seconds = 60,
 		.acc_rate = 2.25e8, .cold_rate = 0.05, .cpus = 64, .hws_period = 1000,
 		.hws_max_rate = 2000, .hint_period_s = 1.0, .rate_mbps = 256, .seed = 1,
+		.confirm_ms = 20, .confirm_tests = 3,
 	};
 }
 
@@ -59,7 +61,8 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c, const char **nam
 		{ "scan", 1, 0, 'S' }, { "src", 1, 0, 's' }, { "engine", 1, 0, 'e' },
 		{ "seconds", 1, 0, 't' }, { "rate", 1, 0, 'r' }, { "cold-rate", 1, 0, 'H' },
 		{ "cpus", 1, 0, 'c' }, { "hws-period", 1, 0, 'P' }, { "seed", 1, 0, 'd' },
-		{ "series", 1, 0, 'o' }, { "name", 1, 0, 'N' }, { 0, 0, 0, 0 },
+		{ "series", 1, 0, 'o' }, { "name", 1, 0, 'N' }, { "confirm-ms", 1, 0, 'C' },
+		{ "confirm-tests", 1, 0, 'X' }, { 0, 0, 0, 0 },
 	};
 	int o, i;
 
@@ -95,6 +98,8 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c, const char **nam
 				return -1;
 			break;
 		case 'N': *name = optarg; break;
+		case 'C': c->confirm_ms = (unsigned int)atoi(optarg); break;
+		case 'X': c->confirm_tests = (unsigned int)atoi(optarg); break;
 		default: return -1;
 		}
 	}
@@ -142,7 +147,7 @@ static void report(struct sim *s, const char *name, double cpu)
 	       "records_ps=%.0f dropped_ps=%.0f evicted=%llu nominated=%llu refused=%llu "
 	       "confirm_hot=%llu confirm_cold=%llu late=%llu forgotten=%llu promoted=%llu "
 	       "demoted=%llu samples=%llu hints=%llu young=%llu meta_bytes=%llu "
-	       "meta_kib_per_gib=%.1f cpu_per_sim_s=%.3f\n",
+	       "meta_kib_per_gib=%.1f cpu_per_sim_s=%.3f confirm=%ux%ums\n",
 	       name, s->eng->name, gib, s->c.page_kib, s->c.zipf_s, s->c.hot_frac, s->c.tenants,
 	       s->c.phase, s->c.scan_gbps, s->c.sources & SRC_HINT ? "hint," : "",
 	       s->c.sources & SRC_MGLRU ? "mglru," : "", s->c.sources & SRC_HWS ? "hws" : "",
@@ -154,7 +159,7 @@ static void report(struct sim *s, const char *name, double cpu)
 	       (unsigned long long)s->st.promoted, (unsigned long long)s->st.demoted,
 	       (unsigned long long)s->st.samples, (unsigned long long)s->st.hints,
 	       (unsigned long long)s->st.young, (unsigned long long)meta,
-	       meta / 1024.0 / gib, cpu / secs);
+	       meta / 1024.0 / gib, cpu / secs, s->c.confirm_tests, s->c.confirm_ms);
 }
 
 int main(int argc, char **argv)

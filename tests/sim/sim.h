@@ -46,6 +46,7 @@ struct sim_cfg {
 	double hws_period, hws_max_rate;
 	double hint_period_s;	/* NUMA-balancing scan period, 256 MiB each */
 	double rate_mbps;	/* promotion rate limit */
+	unsigned int confirm_ms, confirm_tests;	/* kpromoted's confirmation */
 	u64 seed;
 	FILE *series;		/* precision/recall over time, or NULL */
 };
