@@ -52,10 +52,10 @@ struct sim_cfg {
 };
 
 /* A delayed event. */
-enum ev_kind { EV_HINT, EV_VERDICT };
+enum ev_kind { EV_HINT, EV_VERDICT, EV_YOUNG };
 struct sim_ev {
 	u64 page;
-	float age_ms;
+	float age_ms;		/* EV_HINT: latency after the scan; EV_YOUNG: weight */
 	unsigned char kind;
 };
 

@@ -16,7 +16,9 @@
  * MGLRU: an aging pass every interval (adapted as src/sources/mglru.c does)
  * finds young every page accessed since the previous pass: probability
  * 1 - exp(-rate * interval), drawn without visiting every page (geometric
- * skips over the background, thinning over the Zipf ranks).
+ * skips over the background, thinning over the Zipf ranks). The walk takes
+ * SIM_MGLRU_NS_PER_PAGE per page of the tier (at most the interval), in
+ * address order: a young page's record comes when the walk reaches it.
  */
 #include <math.h>
 #include "sim.h"
@@ -31,6 +33,7 @@
 #define SIM_MGLRU_BUSY 256	/* src/sources/mglru.c */
 #define SIM_MGLRU_IDLE 16
 #define SIM_MGLRU_YOUNG_PCT 35
+#define SIM_MGLRU_NS_PER_PAGE 1.0	/* an assumption: 1 ns per PTE walked */
 #define SIM_HOT_THRESHOLD 2	/* hot_threshold, window_ms defaults */
 #define SIM_WINDOW_MS 1000
 
@@ -107,11 +110,13 @@ static u32 sim_mglru_weight(double interval_ms)
 
 static void sim_young(struct sim *s, u64 page, u32 w, u64 *young)
 {
+	double walk = fmin(s->npages * SIM_MGLRU_NS_PER_PAGE * 1e-9, s->mglru_interval_ms / 1000.0);
+
 	if (sim_promoted(s, page))
 		return;
 	(*young)++;
 	if (s->eng->young)
-		s->eng->young(s, page, w);
+		sim_schedule(s, s->t + walk * page / s->npages, page, (float)w, EV_YOUNG);
 }
 
 static void sim_mglru_pass(struct sim *s)
@@ -195,6 +200,9 @@ void sim_deliver(struct sim *s)
 			s->st.hints++;
 			if (s->eng->hint)
 				s->eng->hint(s, e->page, e->age_ms);
+		} else if (e->kind == EV_YOUNG) {
+			if (!sim_promoted(s, e->page))
+				s->eng->young(s, e->page, (u32)e->age_ms);
 		} else if (s->eng->verdict) {
 			s->eng->verdict(s, e->page);
 		}
