@@ -29,6 +29,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
+	$(MAKE) -C tests/sim clean
 	$(MAKE) -C tools/kpromotedctl clean
 
 deps:
