@@ -12,6 +12,9 @@
  * source's event is one access: hint faults at any latency, young bits,
  * samples.
  *
+ * pghot precise (model): the same rule with a u32 per PFN: a 10-bit frequency
+ * and the window's start in 10 ms units (no wrap within a run), 1 ready bit.
+ *
  * DAMON (model): physical address space of the slow tier in 10..1000
  * regions; every 5 ms one random page of each region is checked for an
  * access since the last check; every 100 ms (20 samples) nr_accesses is
@@ -108,6 +111,79 @@ const struct sim_engine_ops sim_pghot_ops = {
 	.sample = pghot_young,
 	.step = pghot_step,
 	.meta_bytes = pghot_meta,
+	.fini = pghot_fini,
+};
+
+/* ---- pghot precise ---- */
+#define PGHOTP_TIME_MS 10
+#define PGHOTP_FREQ_MAX 1023
+
+static int pghotp_init(struct sim *s)
+{
+	s->eng_state = calloc(s->npages, sizeof(uint32_t));
+	return s->eng_state ? 0 : -1;
+}
+
+static void pghotp_access(struct sim *s, u64 page)
+{
+	uint32_t *e = (uint32_t *)s->eng_state + page;
+	uint32_t now = (uint32_t)(s->t * 1000 / PGHOTP_TIME_MS) & 0x1FFFFF;
+	uint32_t freq = *e & 1023, time = (*e >> 10) & 0x1FFFFF, ready = *e >> 31;
+
+	s->st.records++;
+	if (ready)
+		return;
+	if (!freq || (now - time) * PGHOTP_TIME_MS > PGHOT_WINDOW_MS) {
+		freq = 1;
+		time = now;
+	} else if (freq < PGHOTP_FREQ_MAX) {
+		freq++;
+	}
+	if (freq >= PGHOT_THRESHOLD) {
+		if (sim_enqueue(s, page)) {
+			ready = 1;
+			s->st.nominated++;
+		} else {
+			s->st.dropped++;
+		}
+	}
+	*e = freq | time << 10 | ready << 31;
+}
+
+static void pghotp_hint(struct sim *s, u64 page, double age_ms)
+{
+	(void)age_ms;
+	pghotp_access(s, page);
+}
+
+static void pghotp_young(struct sim *s, u64 page, u32 w)
+{
+	(void)w;
+	pghotp_access(s, page);
+}
+
+static void pghotp_step(struct sim *s)
+{
+	u64 before = s->qhead, i;
+
+	sim_promote_step(s);
+	for (i = before; i < s->qhead; i++)
+		((uint32_t *)s->eng_state)[s->queue[i & (s->qcap - 1)]] = 0;
+}
+
+static u64 pghotp_meta(struct sim *s)
+{
+	return s->npages * sizeof(uint32_t);
+}
+
+const struct sim_engine_ops sim_pghotp_ops = {
+	.name = "pghot-precise-model",
+	.init = pghotp_init,
+	.hint = pghotp_hint,
+	.young = pghotp_young,
+	.sample = pghotp_young,
+	.step = pghotp_step,
+	.meta_bytes = pghotp_meta,
 	.fini = pghot_fini,
 };
 

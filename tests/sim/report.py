@@ -15,6 +15,7 @@ with open(os.path.join(d, "summary.txt")) as f:
             runs.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
 by = {r["name"]: r for r in runs}
 ENG = {"kpromoted": "kpromoted", "pghot-default-model": "pghot v6 default (model)",
+       "pghot-precise-model": "pghot precise (model)",
        "damon-model": "DAMON (model)", "numa_balancing=2-model": "numa_balancing=2 (model)"}
 
 
@@ -72,7 +73,7 @@ if b:
                  f"{float(b['precision']):.3f}, recall {float(b['recall']):.3f} (coverage "
                  f"{float(b['coverage']):.3f}), metadata {float(b['meta_kib_per_gib']):.1f} KiB/GiB: "
                  f"{'MET' if ok else 'MISSED'}")
-    for e in ("pghot", "damon", "nb2"):
+    for e in ("pghot", "pghotp", "damon", "nb2"):
         a = by.get(f"1t-z1.0-h1-{e}")
         if a:
             goals.append(f"  same stream, {ENG[a['engine']]}: precision {float(a['precision']):.3f}, "
@@ -99,7 +100,8 @@ for g in goals:
 # Plots: recall (solid) and precision (dashed) over time, and coverage, per engine.
 def plot(prefix, title, png, col, ylabel, dashed_col=None):
     files = [(os.path.join(d, "series", f"{prefix}-{e}.txt"), lab) for e, lab in
-             (("kp", "kpromoted"), ("pghot", "pghot (model)"), ("damon", "DAMON (model)"),
+             (("kp", "kpromoted"), ("pghot", "pghot (model)"), ("pghotp", "pghot precise (model)"),
+              ("damon", "DAMON (model)"),
               ("nb2", "numa_balancing=2 (model)"))]
     files = [(fn, lab) for fn, lab in files if os.path.exists(fn)]
     if not files:

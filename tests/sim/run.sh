@@ -44,6 +44,7 @@ engines() { # engines NAME ARGS...: the same stream through kpromoted and each a
 	local name=$1; shift
 	sim "$name-kp" --engine kp "$@"
 	sim "$name-pghot" --engine pghot "$@"
+	[[ $* == *16384* ]] || sim "$name-pghotp" --engine pghotp "$@"	# 16 GiB of u32 at 16 TiB
 	sim "$name-damon" --engine damon "$@"
 	sim "$name-nb2" --engine nb2 "$@"
 }

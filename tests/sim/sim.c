@@ -3,7 +3,7 @@
  * kpsim: one configuration of the simulator (see sim.h), one engine.
  *
  *   kpsim [--gib G] [--thp] [--zipf S] [--hot FRAC] [--tenants N] [--phase]
- *         [--scan GBPS] [--src hint,mglru,hws] [--engine kp|pghot|damon|nb2]
+ *         [--scan GBPS] [--src hint,mglru,hws] [--engine kp|pghot|pghotp|damon|nb2]
  *         [--seconds T] [--rate HOT-ACCESSES/S] [--cold-rate PER-PAGE/S] [--cpus N]
  *         [--hws-period P] [--seed N] [--series FILE] [--name NAME]
  *         [--confirm-ms MS] [--confirm-tests N]
@@ -19,9 +19,9 @@
 
 static const struct sim_engine_ops *const engines[ENG_NR] = {
 	[ENG_KP] = &sim_kp_ops, [ENG_PGHOT] = &sim_pghot_ops,
-	[ENG_DAMON] = &sim_damon_ops, [ENG_NB2] = &sim_nb2_ops,
+	[ENG_DAMON] = &sim_damon_ops, [ENG_NB2] = &sim_nb2_ops, [ENG_PGHOTP] = &sim_pghotp_ops,
 };
-static const char *const engine_words[ENG_NR] = { "kp", "pghot", "damon", "nb2" };
+static const char *const engine_words[ENG_NR] = { "kp", "pghot", "damon", "nb2", "pghotp" };
 
 static void defaults(struct sim_cfg *c)
 {

@@ -27,7 +27,7 @@
 #define SIM_MAX_TENANTS 64
 
 enum sim_src { SRC_HINT = 1, SRC_MGLRU = 2, SRC_HWS = 4 };
-enum sim_engine { ENG_KP, ENG_PGHOT, ENG_DAMON, ENG_NB2, ENG_NR };
+enum sim_engine { ENG_KP, ENG_PGHOT, ENG_DAMON, ENG_NB2, ENG_PGHOTP, ENG_NR };
 
 struct sim_cfg {
 	double gib;		/* slow tier size */
@@ -162,6 +162,7 @@ void sim_sources_step(struct sim *s);
 void sim_deliver(struct sim *s);
 
 /* engines */
-extern const struct sim_engine_ops sim_kp_ops, sim_pghot_ops, sim_damon_ops, sim_nb2_ops;
+extern const struct sim_engine_ops sim_kp_ops, sim_pghot_ops, sim_damon_ops, sim_nb2_ops,
+	sim_pghotp_ops;
 
 #endif
