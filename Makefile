@@ -6,6 +6,7 @@
 #                 [GUEST_TESTS=kp_promote,kp_frequency]  only these guest programs
 #   make check            unit + vm-check for every release
 #   make demo             two-tier guest on a stock Debian kernel, hot set promoted
+#   make sim [QUICK=1]    host simulator of the hotness engine at 64 GiB..16 TiB (issue 14)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KPROMOTED_VERSION ?= $(shell cat $(CURDIR)/VERSION 2>/dev/null || echo 0.1.0)
 RELEASE ?= trixie
@@ -28,6 +29,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
+	$(MAKE) -C tests/sim clean
 	$(MAKE) -C tools/kpromotedctl clean
 
 deps:
@@ -62,3 +64,9 @@ rpm:
 .PHONY: bench
 bench:
 	BENCH_QUICK=$(if $(QUICK),1,$(or $(BENCH_QUICK),0)) scripts/bench.sh $(if $(filter command line environment,$(origin RELEASE)),$(RELEASE),)
+
+# The hotness engine's simulator on the host (tests/sim, issue 14): results/sim-<date>[-quick]/.
+# QUICK=1: the smoke run, 64 GiB and 1 TiB, well under 5 minutes. See README "Simulator".
+.PHONY: sim
+sim:
+	tests/sim/run.sh $(if $(QUICK),--quick)
