@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test run (`make check`): host unit tests, the fuzz targets (KP_FUZZ_SECONDS
-# each, default 20), then vm-check for each release.
+# each, default 20), the simulator's smoke run, then vm-check for each release.
 # A failing release does not stop the others; the exit status is non-zero if anything
 # failed. Ends with a summary table and the line "N passed, N failed[, N skipped]",
 # counted from the TAP results of the unit tests, the fuzz targets and every guest run. A
@@ -80,6 +80,15 @@ fuzz_log=$LOGDIR/check-fuzz.log
 rc=0
 make -C "$KP_ROOT/tests/fuzz" run FUZZ_SECONDS="$fuzz_secs" 2>&1 | tee "$fuzz_log" || rc=$?
 add_row fuzz host "$rc" "$fuzz_log" $((SECONDS - t))
+
+# The hotness engine's simulator on the module's own table.c, smoke run (tests/sim,
+# `make sim QUICK=1`, well under a minute): a broken build, link test or run fails the step.
+echo "== check: simulator smoke run"
+t=$SECONDS
+sim_log=$LOGDIR/check-sim.log
+rc=0
+bash "$KP_ROOT/tests/sim/run.sh" --quick "$KP_CACHE/out/sim-quick" 2>&1 | tee "$sim_log" || rc=$?
+add_row sim host "$rc" "$sim_log" $((SECONDS - t))
 
 for i in "${!releases[@]}"; do
 	if wait "${prep_pids[$i]}"; then

@@ -7,12 +7,13 @@ set -euo pipefail
 # debootstrap + debian-archive-keyring: per-release chroots; cpio/gzip/xz/zstd: archives;
 # gcc/make/libc6-dev: host unit tests and guest test binaries; rsync: copying sources;
 # util-linux: flock/unshare; coreutils: timeout; clang + libclang-rt-14-dev (libFuzzer
-# and the sanitizer runtimes, only recommended by clang): the fuzz targets (tests/fuzz).
+# and the sanitizer runtimes, only recommended by clang): the fuzz targets (tests/fuzz);
+# python3 + gnuplot-nox: the simulator's report and plots (tests/sim).
 PKGS=(
 	qemu-system-x86 busybox-static debootstrap debian-archive-keyring
 	libkmod-dev libkmod2 kmod cpio gzip xz-utils zstd
 	gcc make libc6-dev rsync util-linux coreutils
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev python3 gnuplot-nox
 )
 
 missing=()
