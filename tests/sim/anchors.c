@@ -45,30 +45,45 @@ static int pghot_init(struct sim *s)
 	return s->eng_state ? 0 : -1;
 }
 
-static void pghot_access(struct sim *s, u64 page)
-{
-	unsigned char *b = (unsigned char *)s->eng_state + page;
-	unsigned int now = (unsigned int)(s->t * 1000 / PGHOT_TIME_MS) & 31;
-	unsigned int freq = *b & 3, time = (*b >> 2) & 31, ready = *b >> 7;
+/*
+ * One access in either pghot model, on its decoded fields: a new window when
+ * the last one began longer ago than PGHOT_WINDOW_MS (times in tick_ms units,
+ * modulo tmask + 1), else one more access; the threshold queues the page.
+ */
+struct pghot_fields {
+	uint32_t freq, time, ready;
+};
 
+static void pghot_update(struct sim *s, u64 page, struct pghot_fields *f, uint32_t now,
+			 uint32_t tmask, uint32_t tick_ms, uint32_t freq_max)
+{
 	s->st.records++;
-	if (ready)
+	if (f->ready)
 		return;
-	if (!freq || ((now - time) & 31) * PGHOT_TIME_MS > PGHOT_WINDOW_MS) {
-		freq = 1;
-		time = now;
-	} else if (freq < 3) {
-		freq++;
+	if (!f->freq || ((now - f->time) & tmask) * tick_ms > PGHOT_WINDOW_MS) {
+		f->freq = 1;
+		f->time = now;
+	} else if (f->freq < freq_max) {
+		f->freq++;
 	}
-	if (freq >= PGHOT_THRESHOLD) {
+	if (f->freq >= PGHOT_THRESHOLD) {
 		if (sim_enqueue(s, page)) {
-			ready = 1;
+			f->ready = 1;
 			s->st.nominated++;
 		} else {
 			s->st.dropped++;
 		}
 	}
-	*b = (unsigned char)(freq | time << 2 | ready << 7);
+}
+
+static void pghot_access(struct sim *s, u64 page)
+{
+	unsigned char *b = (unsigned char *)s->eng_state + page;
+	uint32_t now = (uint32_t)(s->t * 1000 / PGHOT_TIME_MS) & 31;
+	struct pghot_fields f = { *b & 3, (*b >> 2) & 31, *b >> 7 };
+
+	pghot_update(s, page, &f, now, 31, PGHOT_TIME_MS, 3);
+	*b = (unsigned char)(f.freq | f.time << 2 | f.ready << 7);
 }
 
 static void pghot_hint(struct sim *s, u64 page, double age_ms)
@@ -128,26 +143,10 @@ static void pghotp_access(struct sim *s, u64 page)
 {
 	uint32_t *e = (uint32_t *)s->eng_state + page;
 	uint32_t now = (uint32_t)(s->t * 1000 / PGHOTP_TIME_MS) & 0x1FFFFF;
-	uint32_t freq = *e & 1023, time = (*e >> 10) & 0x1FFFFF, ready = *e >> 31;
+	struct pghot_fields f = { *e & 1023, (*e >> 10) & 0x1FFFFF, *e >> 31 };
 
-	s->st.records++;
-	if (ready)
-		return;
-	if (!freq || (now - time) * PGHOTP_TIME_MS > PGHOT_WINDOW_MS) {
-		freq = 1;
-		time = now;
-	} else if (freq < PGHOTP_FREQ_MAX) {
-		freq++;
-	}
-	if (freq >= PGHOT_THRESHOLD) {
-		if (sim_enqueue(s, page)) {
-			ready = 1;
-			s->st.nominated++;
-		} else {
-			s->st.dropped++;
-		}
-	}
-	*e = freq | time << 10 | ready << 31;
+	pghot_update(s, page, &f, now, 0x1FFFFF, PGHOTP_TIME_MS, PGHOTP_FREQ_MAX);
+	*e = f.freq | f.time << 10 | f.ready << 31;
 }
 
 static void pghotp_hint(struct sim *s, u64 page, double age_ms)
