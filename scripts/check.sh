@@ -117,6 +117,11 @@ echo "== check summary"
 printf '%-10s %-24s %6s %6s %7s  %-4s %8s\n' what kernel passed failed skipped res time
 for row in "${rows[@]}"; do echo "$row"; done
 echo "logs: $LOGDIR"
+# What failed, with its figures: the end of this output is often all a CI page shows.
+for rel in "${releases[@]}"; do
+	fails=$(kp_tap_failures "$(sed -n 's/^tap=//p' "$LOGDIR/check-$rel.result" 2>/dev/null)")
+	[[ -n $fails ]] && printf '%s failures:\n%s\n' "$rel" "$fails"
+done
 echo "total time: $(kp_fmt_secs $((SECONDS - t0)))"
 line="$total_pass passed, $total_fail failed"
 [[ $total_skip -gt 0 ]] && line+=", $total_skip skipped"

@@ -105,3 +105,19 @@ kp_tap_count() {
 
 # Elapsed seconds as "3m07s".
 kp_fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# kp_tap_failures FILE: every failed subtest of a TAP log with the lines it printed (its
+# TH_LOG figures and failed expectations), at most 12 lines each, so a summary can say
+# what failed and by how much without the whole log.
+kp_tap_failures() {
+	[[ -f $1 ]] || return 0
+	tr -d '\r' <"$1" | awk '
+		/^# #  RUN / { n = 0; next }
+		/^# # / { if (n < 12) buf[n++] = substr($0, 5); next }
+		/^# not ok / {
+			print "  " substr($0, 3)
+			for (i = 0; i < n; i++) print "      " buf[i]
+			n = 0; next
+		}
+		/^# ok / { n = 0 }'
+}

@@ -189,6 +189,7 @@ fi
 indent() { sed "s/^/$1/"; }
 echo "vm-run $REL: FAIL in ${elapsed}s (kernel $KP_KVER)"
 for r in "${fail[@]}"; do echo "  - $r"; done
+[[ -n $notok ]] && kp_tap_failures "$TAP"
 if [[ -n $bad ]]; then
 	echo "  offending console lines (line:text):"
 	indent "    " <<<"$bad"
