@@ -133,7 +133,19 @@ ncounters=$("$HERE/module_names.sh" | grep -c '^counter ')
 nsamples=$(awk '/^# TYPE .* counter$/ { c[$3] = 1 } !/^#/ { n = $1; sub(/\{.*/, "", n); if (n in c) k++ } END { print k }' "$T/prom")
 [[ $ncounters -eq $nsamples ]]
 ok $? "stats --prometheus: one counter sample per KP_STATS counter ($nsamples of $ncounters)"
+# The example service's script, as systemd runs it ($$ -> $), against the fake tree.
+unit=$HERE/../../../packaging/prometheus/kpromoted-textfile.service
+script=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed 's/^ExecStart=//' | sed -z 's/\\\n/ /g' |
+	sed "s|^/bin/sh -c '||; s|'\$||; s|\\$\\$|\$|g; s|/usr/sbin/kpromotedctl|$BIN|; s|^d=[^;]*;|d=$T/textfile;|")
+unit_run() { KPROMOTEDCTL_ROOT=$T KPROMOTEDCTL_MODDIR=$T/empty sh -c "$script" 2>"$T/err"; }
+unit_run
+[[ $? -eq 0 ]] && cmp -s "$T/textfile/kpromoted.prom" "$T/prom" && [[ -z $(ls "$T/textfile" | grep -v '^kpromoted.prom$') ]]
+ok $? "example service: writes kpromoted.prom, nothing else left in the directory"
 rm -rf "$T/sys/module/kpromoted"
+unit_run
+rc=$?
+[[ $rc -eq 7 && ! -e $T/textfile/kpromoted.prom ]] && grep -q '^SuccessExitStatus=7$' "$unit"
+ok $? "example service: module not loaded: the file is removed, exit 7 counts as success (got $rc)"
 run 7 "stats --prometheus while not loaded" stats --prometheus
 one_line_err && [[ ! -s $T/out ]]
 ok $? "not loaded: one line on stderr, nothing on stdout (the textfile is not overwritten)"
