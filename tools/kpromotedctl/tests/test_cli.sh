@@ -133,6 +133,12 @@ ncounters=$("$HERE/module_names.sh" | grep -c '^counter ')
 nsamples=$(awk '/^# TYPE .* counter$/ { c[$3] = 1 } !/^#/ { n = $1; sub(/\{.*/, "", n); if (n in c) k++ } END { print k }' "$T/prom")
 [[ $ncounters -eq $nsamples ]]
 ok $? "stats --prometheus: one counter sample per KP_STATS counter ($nsamples of $ncounters)"
+if [[ -w /dev/full ]]; then
+	rc=0
+	KPROMOTEDCTL_ROOT=$T "$BIN" stats --prometheus >/dev/full 2>"$T/err" || rc=$?
+	[[ $rc -eq 1 ]] && one_line_err && grep -q 'cannot write' "$T/err"
+	ok $? "stats --prometheus into a full disk: exit 1, one line (got $rc), so the textfile is not replaced"
+fi
 # The example service's script, as systemd runs it ($$ -> $), against the fake tree.
 unit=$HERE/../../../packaging/prometheus/kpromoted-textfile.service
 script=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed 's/^ExecStart=//' | sed -z 's/\\\n/ /g' |
