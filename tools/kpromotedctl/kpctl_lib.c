@@ -502,13 +502,14 @@ static void print_value(FILE *out, const char *v, uint64_t div)
 static const struct kpctl_metric *metric_of(const char *name, int *node)
 {
 	const struct kpctl_metric *m;
+	bool per_node = name[0] == 'n' && !strncmp(name, "node", 4);
 
 	for (m = kpctl_metrics; m->stat; m++) {
 		if (m->per_node) {
-			*node = node_of(name, m->stat);
+			*node = per_node ? node_of(name, m->stat) : -1;
 			if (*node >= 0)
 				return m;
-		} else if (!strcmp(m->stat, name)) {
+		} else if (m->stat[0] == name[0] && !strcmp(m->stat, name)) {
 			*node = -1;
 			return m;
 		}
@@ -527,6 +528,58 @@ static int first_of(const struct kpctl_kvset *set, int i)
 	return i;
 }
 
+/* The first row of the table with m's metric: its family's HELP and TYPE (computed once). */
+static const struct kpctl_metric *family_of(const struct kpctl_metric *m)
+{
+	static short first[256];
+	static bool known;
+	const struct kpctl_metric *f, *r;
+
+	if (!known) {
+		for (r = kpctl_metrics; r->stat && r - kpctl_metrics < 256; r++) {
+			for (f = kpctl_metrics; f < r && strcmp(f->metric, r->metric); f++)
+				;
+			first[r - kpctl_metrics] = (short)(f - kpctl_metrics);
+		}
+		known = true;
+	}
+	return m - kpctl_metrics < 256 ? &kpctl_metrics[first[m - kpctl_metrics]] : m;
+}
+
+/* kpromoted_<metric> ends in _total (the counters' suffix). */
+static bool named_total(const char *metric)
+{
+	size_t len = strlen(metric);
+
+	return !strcmp(metric, "total") || (len >= 6 && !strcmp(metric + len - 6, "_total"));
+}
+
+/* Family names written so far, so that an unknown stats line never repeats one. */
+struct fams {
+	int n;
+	char name[KPCTL_MAX_KV + 96][KPCTL_NAME_LEN + 16];
+};
+
+static bool fam_take(struct fams *t, const char *name)
+{
+	const struct kpctl_metric *m;
+	int i;
+
+	/* The known families first: this runs only for a name the table lacks. */
+	if (!strcmp(name, "info") || !strcmp(name, "source_enabled"))
+		return false;
+	for (m = kpctl_metrics; m->stat; m++)
+		if (!strcmp(m->metric, name))
+			return false;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->name[i], name))
+			return false;
+	if (t->n < (int)(sizeof(t->name) / sizeof(t->name[0])))
+		snprintf(t->name[t->n++], sizeof(t->name[0]), "%s", name);
+	return true;
+}
+
 static void family_header(FILE *out, const char *metric, bool counter, const char *help)
 {
 	fprintf(out, "# HELP kpromoted_%s %s\n# TYPE kpromoted_%s %s\n", metric, help, metric,
@@ -537,7 +590,10 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 		     const char *version, FILE *out)
 {
 	const struct kpctl_metric *m, *f;
-	int i, node, samples = 0;
+	int i, node, samples = 0, row[KPCTL_MAX_KV], node_at[KPCTL_MAX_KV];
+	const struct kpctl_metric *rowm[KPCTL_MAX_KV];
+	bool dup[KPCTL_MAX_KV];
+	struct fams *fams;
 
 	if (version && *version) {
 		family_header(out, "info", false, "The loaded kpromoted module; the value is always 1");
@@ -555,7 +611,8 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 			const char *v = sources->kv[i].value;
 
 			/* Only the sources' own lines (ibs_pmu, ibs_cpus, ... are details). */
-			if (strchr(sources->kv[i].name, '_') || !metric_name_ok(sources->kv[i].name))
+			if (strchr(sources->kv[i].name, '_') || !metric_name_ok(sources->kv[i].name) ||
+			    first_of(sources, i) != i)
 				continue;
 			if (!head)
 				family_header(out, "source_enabled", false,
@@ -566,72 +623,77 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 			samples++;
 		}
 	}
-	/* The known families, in the table's order, each with all its rows' samples. */
-	for (f = kpctl_metrics; f->stat; f++) {
-		bool head = false;
-
-		for (m = kpctl_metrics; m < f; m++)
-			if (!strcmp(m->metric, f->metric))
-				break;
-		if (m < f)
-			continue;	/* family already written */
-		for (m = f; m->stat; m++) {
-			if (strcmp(m->metric, f->metric))
-				continue;
-			for (i = 0; i < stats->n; i++) {
-				const struct kpctl_kv *kv = &stats->kv[i];
-				const struct kpctl_metric *mm;
-
-				if (!kpctl_is_u64(kv->value) || first_of(stats, i) != i)
-					continue;
-				mm = metric_of(kv->name, &node);
-				if (mm != m)
-					continue;
-				if (!head)
-					family_header(out, f->metric, f->counter, f->help);
-				head = true;
-				fprintf(out, "kpromoted_%s", m->metric);
-				if (node >= 0)
-					fprintf(out, "{node=\"%d\"}", node);
-				else if (m->label)
-					fprintf(out, "{%s=\"%s\"}", m->label, m->label_value);
-				fputc(' ', out);
-				print_value(out, kv->value, m->div);
-				fputc('\n', out);
-				samples++;
+	/* Each line's family (-1: none, not a number, or a repeated name) and row, once. */
+	for (i = 0; i < stats->n; i++) {
+		row[i] = -1;
+		node_at[i] = -1;
+		dup[i] = first_of(stats, i) != i;
+		if (kpctl_is_u64(stats->kv[i].value) && !dup[i]) {
+			m = metric_of(stats->kv[i].name, &node);
+			if (m) {
+				/* Kept as the family's first row: what the loop below compares. */
+				row[i] = (int)(family_of(m) - kpctl_metrics);
+				rowm[i] = m;
+				node_at[i] = node;
 			}
 		}
 	}
-	/* A name this kpromotedctl does not know (a newer module): as it is, typed by stats_names.h. */
+	/* The known families, in the table's order, each with its samples in stats' order. */
+	for (f = kpctl_metrics; f->stat; f++) {
+		bool head = false;
+
+		if (family_of(f) != f)
+			continue;	/* family already written */
+		for (i = 0; i < stats->n; i++) {
+			if (row[i] != (int)(f - kpctl_metrics))
+				continue;
+			m = rowm[i];
+			if (!head)
+				family_header(out, f->metric, f->counter, f->help);
+			head = true;
+			fprintf(out, "kpromoted_%s", m->metric);
+			if (node_at[i] >= 0)
+				fprintf(out, "{node=\"%d\"}", node_at[i]);
+			else if (m->label)
+				fprintf(out, "{%s=\"%s\"}", m->label, m->label_value);
+			fputc(' ', out);
+			print_value(out, stats->kv[i].value, m->div);
+			fputc('\n', out);
+			samples++;
+		}
+	}
+	/*
+	 * A name this kpromotedctl does not know (a newer module): as it is, typed by
+	 * stats_names.h; never under the name of a family already written.
+	 */
+	fams = calloc(1, sizeof(*fams));
+	if (!fams)
+		return samples;
 	for (i = 0; i < stats->n; i++) {
 		const struct kpctl_kv *kv = &stats->kv[i];
 		char metric[KPCTL_NAME_LEN + 16];
 		bool counter;
-		int j;
-
 		uint64_t div = 1;
 		size_t len;
+		int j;
 
-		if (!kpctl_is_u64(kv->value) || metric_of(kv->name, &node) ||
-		    !metric_name_ok(kv->name) || first_of(stats, i) != i)
+		if (row[i] >= 0 || dup[i] || !kpctl_is_u64(kv->value) || !metric_name_ok(kv->name) ||
+		    metric_of(kv->name, &node))
 			continue;
 		node = node_of(kv->name, NULL);
 		if (node >= 0) {
 			/* One family per suffix, written at its first node. */
 			const char *suffix = strchr(kv->name, '_') + 1;
 
-			for (j = 0; j < i; j++)
-				if (node_of(stats->kv[j].name, suffix) >= 0 &&
-				    kpctl_is_u64(stats->kv[j].value))
-					break;
-			if (j < i)
+			if (!metric_name_ok(suffix) || named_total(suffix) ||
+			    !fam_take(fams, suffix))
 				continue;
 			family_header(out, suffix, false,
 				      "debugfs stats node<N>_ value (not described by this kpromotedctl)");
 			for (j = i; j < stats->n; j++) {
 				int n = node_of(stats->kv[j].name, suffix);
 
-				if (n >= 0 && kpctl_is_u64(stats->kv[j].value)) {
+				if (n >= 0 && !dup[j] && kpctl_is_u64(stats->kv[j].value)) {
 					fprintf(out, "kpromoted_%s{node=\"%d\"} %s\n", suffix, n,
 						stats->kv[j].value);
 					samples++;
@@ -648,6 +710,9 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 		}
 		snprintf(metric, sizeof(metric), "%.*s%s%s", (int)len, kv->name,
 			 div > 1 ? "_seconds" : "", counter ? "_total" : "");
+		/* A gauge named like a counter would break the _total rule: skipped too. */
+		if ((!counter && named_total(metric)) || !fam_take(fams, metric))
+			continue;
 		family_header(out, metric, counter,
 			      "debugfs stats value (not described by this kpromotedctl)");
 		fprintf(out, "kpromoted_%s ", metric);
@@ -655,5 +720,6 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 		fputc('\n', out);
 		samples++;
 	}
+	free(fams);
 	return samples;
 }

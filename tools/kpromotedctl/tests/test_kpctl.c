@@ -218,10 +218,10 @@ static void test_prometheus(void)
 	      "a counter: _total, TYPE counter");
 	CHECK(strstr(out, "# TYPE kpromoted_table_bytes gauge\nkpromoted_table_bytes 58368\n") != NULL,
 	      "a gauge: TYPE gauge, bytes");
-	CHECK(strstr(out, "kpromoted_source_records_total{source=\"hintfault\"} 7\n"
-			  "kpromoted_source_records_total{source=\"mglru\"} 5\n") != NULL &&
+	CHECK(strstr(out, "kpromoted_source_records_total{source=\"mglru\"} 5\n"
+			  "kpromoted_source_records_total{source=\"hintfault\"} 7\n") != NULL &&
 	      count(out, "# HELP kpromoted_source_records_total ") == 1,
-	      "per-source records: one family, a source label");
+	      "per-source records: one family, a source label, samples in stats' order");
 	CHECK(strstr(out, "kpromoted_mglru_scan_cpu_seconds_total 1.500000001\n") != NULL,
 	      "nanoseconds as exact seconds");
 	CHECK(strstr(out, "kpromoted_room_idle_seconds 0.25\n") != NULL, "milliseconds as seconds");
