@@ -75,6 +75,13 @@ extra=$(comm -13 <(echo "$want") <(echo "$got") | tr '\n' ' ')
 [[ -n $want && -z $lacking && -z $extra ]]
 ok $? "kpromotedctl(8) PROMETHEUS: exactly the families of stats --prometheus${lacking:+; not documented: $lacking}${extra:+; not written: $extra}"
 
+# The version in each page's title is the one in VERSION.
+version=$(cat "$TOP/VERSION")
+for page in "$MAN4" "$MAN8"; do
+	grep -q "^\.TH [A-Z]* [48] [0-9-]* \"kpromoted $version\" " "$page"
+	ok $? "$(basename "$page"): its .TH names kpromoted $version (VERSION)"
+done
+
 # Rendering, as lintian does (groff-message, manpage-has-errors-from-man).
 for page in "$MAN4" "$MAN8"; do
 	if command -v man >/dev/null && command -v groff >/dev/null; then
