@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make deb`: kpromoted-dkms and kpromotedctl .debs, built with dh-dkms inside the bookworm
-# chroot (its debhelper, not the host's), checked with lintian (errors fail the build).
+# chroot (its debhelper, not the host's), checked with lintian (errors and warnings fail the
+# build) and for the man pages, bash completion and examples they must hold.
 # With --install-check, each release's chroot then installs kpromoted-dkms_*.deb with apt,
 # which must build the module for that chroot's kernel headers (DKMS autoinstall).
 # Result: $KP_CACHE/out/packages/*.deb
@@ -40,7 +41,7 @@ run() { # run CMD...: in the build chroot, output to the log, its tail on failur
 	src=/build/deb/kpromoted-$version
 	rm -rf --one-file-system "$KP_CHROOT/build/deb"
 	mkdir -p "$KP_CHROOT$src"
-	for f in Kbuild Makefile VERSION dkms.conf README.md src include tools packaging; do
+	for f in Kbuild Makefile VERSION dkms.conf README.md docs src include tools packaging; do
 		cp -a "$KP_ROOT/$f" "$KP_CHROOT$src/"
 	done
 	cp -a "$KP_ROOT/packaging/debian" "$KP_CHROOT$src/debian"
@@ -53,9 +54,18 @@ run() { # run CMD...: in the build chroot, output to the log, its tail on failur
 	echo "+ lintian" >>"$LOG"
 	in_chroot sh -c "cd /build/deb && lintian --tag-display-limit 0 *.changes" >"$KP_CACHE/logs/lintian.log" 2>&1 || true
 	sed 's/^/  lintian: /' "$KP_CACHE/logs/lintian.log"
-	if grep -q '^E: ' "$KP_CACHE/logs/lintian.log"; then
-		kp_die "build-deb: lintian reports errors"
+	if grep -q '^[EW]: ' "$KP_CACHE/logs/lintian.log"; then
+		kp_die "build-deb: lintian reports errors or warnings"
 	fi
+	# What the packages must hold besides the program and the module source.
+	for want in kpromotedctl:./usr/share/man/man8/kpromotedctl.8.gz \
+		kpromotedctl:./usr/share/bash-completion/completions/kpromotedctl \
+		kpromotedctl:./usr/share/doc/kpromotedctl/examples/prometheus/kpromoted-textfile.timer \
+		kpromotedctl:./usr/share/doc/kpromotedctl/examples/modprobe.d/kpromoted.conf \
+		kpromoted-dkms:./usr/share/man/man4/kpromoted.4.gz; do
+		in_chroot sh -c "dpkg -c /build/deb/${want%%:*}_*.deb" | awk '{ print $6 }' |
+			grep -qx "${want#*:}" || kp_die "build-deb: ${want%%:*} lacks ${want#*:}"
+	done
 	rm -f "$PKGOUT"/*.deb
 	cp "$KP_CHROOT"/build/deb/*.deb "$PKGOUT/"
 )

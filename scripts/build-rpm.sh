@@ -27,7 +27,7 @@ in_chroot sh -c 'command -v rpmbuild' >/dev/null 2>&1 || run apt-get install -y 
 top=/build/rpm
 rm -rf --one-file-system "$KP_CHROOT$top"
 mkdir -p "$KP_CHROOT$top"/{SOURCES,SPECS,BUILD,RPMS,SRPMS} "$KP_CHROOT$top/kpromoted-$version"
-for f in Kbuild Makefile VERSION dkms.conf README.md src include packaging; do
+for f in Kbuild Makefile VERSION dkms.conf README.md docs src include packaging; do
 	cp -a "$KP_ROOT/$f" "$KP_CHROOT$top/kpromoted-$version/"
 done
 find "$KP_CHROOT$top/kpromoted-$version" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod*' \) -delete
@@ -41,4 +41,6 @@ cp "$KP_CHROOT$top/RPMS/noarch/$rpm" "$PKGOUT/"
 files=$(in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep -c . || true)
 in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep -q "/usr/src/kpromoted-$version/dkms.conf" ||
 	kp_die "build-rpm: $rpm lacks /usr/src/kpromoted-$version/dkms.conf"
+in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep -q "/man4/kpromoted\.4" ||
+	kp_die "build-rpm: $rpm lacks the man page kpromoted(4)"
 echo "build-rpm: $PKGOUT/$rpm ($files files)"

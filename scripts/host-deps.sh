@@ -8,12 +8,16 @@ set -euo pipefail
 # gcc/make/libc6-dev: host unit tests and guest test binaries; rsync: copying sources;
 # util-linux: flock/unshare; coreutils: timeout; clang + libclang-rt-14-dev (libFuzzer
 # and the sanitizer runtimes, only recommended by clang): the fuzz targets (tests/fuzz);
-# python3 + gnuplot-nox: the simulator's report and plots (tests/sim).
+# python3 + gnuplot-nox: the simulator's report and plots (tests/sim); prometheus: its
+# promtool checks `kpromotedctl stats --prometheus` (tools/kpromotedctl/tests/test_cli.sh);
+# bash-completion: the completion test sources its helpers; groff-base + man-db: the man
+# page test renders the pages with warnings on, as lintian does.
 PKGS=(
 	qemu-system-x86 busybox-static debootstrap debian-archive-keyring
 	libkmod-dev libkmod2 kmod cpio gzip xz-utils zstd
 	gcc make libc6-dev rsync util-linux coreutils
 	clang libclang-rt-14-dev python3 gnuplot-nox
+	prometheus bash-completion groff-base man-db
 )
 
 missing=()

@@ -2,7 +2,8 @@
 /*
  * kpromotedctl's reading of debugfs and /run text (tools/kpromotedctl/
  * kpctl_lib.c): kpctl_kv_parse(), kpctl_kv_get(), kpctl_kv_u64(),
- * kpctl_json(), kpctl_settings_diff(), kpctl_rates(), kpctl_fmt_bytes().
+ * kpctl_json(), kpctl_settings_diff(), kpctl_rates(), kpctl_fmt_bytes(),
+ * kpctl_prometheus().
  *
  * Input: one text (what `stats`, `tiers` or the saved settings hold), or two
  * separated by a NUL byte (the second: the settings read after unload, or
@@ -17,7 +18,12 @@
  * where a value is a number without leading zeros; the settings
  * difference counts the saved pairs not found unchanged and describes the
  * first in one line; rates are finite and never negative; a byte count
- * formats within its buffer.
+ * formats within its buffer; the Prometheus text (the first text as stats,
+ * the second as sources, the first value as the version) is only HELP, TYPE
+ * and sample lines, each family once, its HELP then its TYPE then its
+ * samples, names kpromoted_[a-z0-9_]*, counters exactly the families ending
+ * in _total, label values without a quote, backslash or newline, values
+ * decimal numbers, no series twice, as many samples as it returns.
  */
 #include <math.h>
 #include "fuzz.h"
@@ -291,6 +297,103 @@ static void check_set(const char *text, struct kpctl_kvset *set)
 	check_json(set);
 }
 
+/* ---- a strict reader of what kpctl_prometheus() writes ---- */
+
+static size_t prom_name(const char *p)
+{
+	size_t k;
+
+	if (strncmp(p, "kpromoted_", 10))
+		return 0;
+	k = 10 + strspn(p + 10, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return k;
+}
+
+static void check_prometheus(const struct kpctl_kvset *st, const struct kpctl_kvset *src,
+			     const char *version)
+{
+	char *out = NULL, *line, *next, fam[128] = "", **seen = NULL, **series = NULL;
+	int ret, samples = 0, nseen = 0, i;
+	bool counter = false, typed = false;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&out, &len);
+	if (!f)
+		abort();
+	ret = kpctl_prometheus(st, src, version, f);
+	fclose(f);
+	FZ_ASSERT(!len || out[len - 1] == '\n', "prometheus: output does not end a line");
+	seen = calloc((size_t)(len / 8 + 2), sizeof(*seen));
+	series = calloc((size_t)(len / 8 + 2), sizeof(*series));
+	if (!seen || !series)
+		abort();
+	for (line = out; *line; line = next) {
+		size_t k;
+
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (!strncmp(line, "# HELP ", 7)) {
+			k = prom_name(line + 7);
+			FZ_ASSERT(k && k < sizeof(fam) && line[7 + k] == ' ' && line[8 + k],
+				  "prometheus: bad HELP '%s'", line);
+			for (i = 0; i < nseen; i++)
+				FZ_ASSERT(strncmp(seen[i], line + 7, k) || seen[i][k],
+					  "prometheus: family '%.*s' twice", (int)k, line + 7);
+			seen[nseen] = strndup(line + 7, k);
+			snprintf(fam, sizeof(fam), "%s", seen[nseen++]);
+			typed = false;
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			k = strlen(fam);
+			FZ_ASSERT(!typed && k && !strncmp(line + 7, fam, k) && line[7 + k] == ' ',
+				  "prometheus: TYPE '%s' not right after the HELP of '%s'", line, fam);
+			counter = !strcmp(line + 8 + k, "counter");
+			FZ_ASSERT(counter || !strcmp(line + 8 + k, "gauge"), "prometheus: type '%s'", line);
+			FZ_ASSERT(counter == (k > 6 && !strcmp(fam + k - 6, "_total")),
+				  "prometheus: %s is a %s", fam, counter ? "counter" : "gauge");
+			typed = true;
+			continue;
+		}
+		/* A sample of the current family. */
+		k = prom_name(line);
+		FZ_ASSERT(typed && k == strlen(fam) && !strncmp(line, fam, k),
+			  "prometheus: sample '%s' outside its family '%s'", line, fam);
+		if (line[k] == '{') {
+			char *p = line + k + 1;
+
+			do {
+				size_t l = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+				FZ_ASSERT(l && p[l] == '=' && p[l + 1] == '"', "prometheus: label in '%s'", line);
+				p += l + 2;
+				p += strcspn(p, "\"\\");
+				FZ_ASSERT(*p == '"', "prometheus: label value in '%s'", line);
+				p++;
+			} while (*p == ',' && p++);
+			FZ_ASSERT(*p == '}', "prometheus: labels of '%s'", line);
+			k = (size_t)(p + 1 - line);
+		}
+		FZ_ASSERT(line[k] == ' ' && line[k + 1] && strspn(line + k + 1, "0123456789.") ==
+			  strlen(line + k + 1) && strchr(line + k + 1, '.') == strrchr(line + k + 1, '.') &&
+			  line[k + 1] != '.' && line[strlen(line) - 1] != '.',
+			  "prometheus: value of '%s'", line);
+		line[k] = '\0';
+		for (i = 0; i < samples; i++)
+			FZ_ASSERT(strcmp(series[i], line), "prometheus: series '%s' twice", line);
+		series[samples++] = strdup(line);
+	}
+	FZ_ASSERT(samples == ret, "prometheus: %d samples, returned %d", samples, ret);
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	for (i = 0; i < samples; i++)
+		free(series[i]);
+	free(seen);
+	free(series);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	size_t n1 = strnlen((const char *)d, n);
@@ -329,6 +432,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			  !strncmp(small, err, k - 1), "settings diff in %zu bytes: '%s'", k, small);
 		free(small);
 	}
+
+	/* No second text: no sources file, and then no version either. */
+	check_prometheus(&a, b.n ? &b : NULL, b.n && a.n ? a.kv[0].value : NULL);
 
 	/* a and b: two stats samples a second apart, then none apart. */
 	for (k = 0; k < 2; k++) {

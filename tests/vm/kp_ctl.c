@@ -173,6 +173,55 @@ TEST_F(ctl, load_watch_unload)
 	}
 }
 
+/*
+ * stats --prometheus against the loaded module: the format's basics (a HELP and
+ * a TYPE per family, every sample `name[{labels}] number`), a known counter, a
+ * per-node label, and no stats line of the real module unknown to the tool.
+ * promtool itself runs on the host (make unit), not in the guest.
+ */
+TEST_F(ctl, prometheus_from_the_loaded_module)
+{
+	int families, samples = 0, bad = 0;
+	const char *line;
+
+	READY();
+	ASSERT_EQ(0, ctl(NULL, "load %s", self->params));
+	ASSERT_EQ(0, ctl(NULL, "stats --prometheus"));
+	families = count_lines(ctl_out, "# TYPE kpromoted_");
+	EXPECT_LT(40, families);
+	EXPECT_EQ(families, count_lines(ctl_out, "# HELP kpromoted_"));
+	EXPECT_EQ(1, count_lines(ctl_out, "# TYPE kpromoted_promoted_pages_total counter\n"));
+	EXPECT_EQ(1, count_lines(ctl_out, "kpromoted_promoted_pages_total "));
+	EXPECT_EQ(1, count_lines(ctl_out, "# TYPE kpromoted_table_bytes gauge\n"));
+	/* Node 0 is the fast node: it has workers and room accounting. */
+	EXPECT_EQ(1, count_lines(ctl_out, "kpromoted_room_owed_pages{node=\"0\"} "));
+	EXPECT_EQ(1, count_lines(ctl_out, "kpromoted_workers{node=\"0\"} "));
+	EXPECT_EQ(1, count_lines(ctl_out, "kpromoted_source_records_total{source=\"hintfault\"} "));
+	EXPECT_EQ(1, count_lines(ctl_out, "kpromoted_info{version=\""));
+	EXPECT_EQ(NULL, strstr(ctl_out, "not described by this kpromotedctl"));
+	for (line = ctl_out; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : line) {
+		size_t name = strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_"), end;
+
+		if (*line == '#' || *line == '\n')
+			continue;
+		samples++;
+		end = name;
+		if (line[end] == '{')
+			end += strcspn(line + end, "}\n") + 1;
+		if (strncmp(line, "kpromoted_", 10) || line[end] != ' ' ||
+		    strspn(line + end + 1, "0123456789.") != strcspn(line + end + 1, "\n")) {
+			if (!bad++)
+				TH_LOG("not a sample: %.*s", (int)strcspn(line, "\n"), line);
+		}
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_LE(families, samples);
+	EXPECT_EQ(0, ctl(NULL, "unload"));
+	EXPECT_EQ(7, ctl(NULL, "stats --prometheus"));
+	EXPECT_EQ(1, count_lines(ctl_out, "kpromotedctl: "));
+	EXPECT_EQ(1, count_lines(ctl_out, ""));
+}
+
 /* unload compares against what load recorded: a setting not back is exit 9. */
 TEST_F(ctl, unload_reports_a_setting_not_restored)
 {

@@ -89,6 +89,32 @@ int kpctl_parse_count(const char *s, long *out);
 void kpctl_json(const struct kpctl_kvset *set, FILE *out);
 
 /*
+ * Prometheus text format for node_exporter's textfile collector: one family
+ * (HELP, TYPE, samples) per metric, named kpromoted_*. Counters are the
+ * module's KP_STATS (include/kpromoted/stats_names.h), with _total; the rest
+ * of `stats` are gauges; node<N>_<x> becomes kpromoted_<x>...{node="N"};
+ * milliseconds and nanoseconds become seconds.
+ */
+struct kpctl_metric {
+	const char *stat;	/* debugfs stats name (per_node: the part after node<N>_) */
+	const char *metric;	/* without the kpromoted_ prefix */
+	bool counter;
+	bool per_node;
+	uint64_t div;		/* value divided by this (ms, ns -> s) */
+	const char *label, *label_value;
+	const char *help;	/* the family's (first row of a family) */
+};
+/* Every stats name kpromotedctl describes, NULL-terminated (the drift tests read it). */
+extern const struct kpctl_metric kpctl_metrics[];
+bool kpctl_stat_is_counter(const char *name);
+/*
+ * stats (required), sources (NULL: none) and the module's version (NULL: no
+ * kpromoted_info) as Prometheus text. Returns the number of samples written.
+ */
+int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *sources,
+		     const char *version, FILE *out);
+
+/*
  * Settings kpromoted may change while loaded, compared after unload against
  * what was saved before load. Returns the number of differences and writes a
  * one-line description of the first into err.

@@ -10,6 +10,7 @@
 #include "kpromoted/parse.h"
 #include "kpromoted/tier_select.h"
 #include "kpromoted/params.h"
+#include "kpromoted/stats_names.h"
 
 /* ---- `name value` text ---- */
 
@@ -314,4 +315,411 @@ int kpctl_settings_diff(const struct kpctl_kvset *saved, const struct kpctl_kvse
 				 is ? is : "(unreadable)", was);
 	}
 	return n;
+}
+
+/* ---- Prometheus text format (node_exporter's textfile collector) ---- */
+
+
+/* The module's counters (include/kpromoted/stats_names.h); everything else in stats is a gauge. */
+static const char *const kpctl_counter_names[] = {
+#define KPCTL_STAT(name) #name,
+	KP_STATS(KPCTL_STAT)
+#undef KPCTL_STAT
+	NULL
+};
+
+bool kpctl_stat_is_counter(const char *name)
+{
+	int i;
+
+	for (i = 0; kpctl_counter_names[i]; i++)
+		if (!strcmp(kpctl_counter_names[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * debugfs `stats` name -> metric. Per-node rows match node<N>_<stat> and get a
+ * node="<N>" label; rows sharing a metric form one family (one HELP/TYPE).
+ * div: the value is divided by it (ms, ns -> seconds).
+ */
+#define C(stat, metric, help) { stat, metric, true, false, 1, NULL, NULL, help }
+#define G(stat, metric, help) { stat, metric, false, false, 1, NULL, NULL, help }
+const struct kpctl_metric kpctl_metrics[] = {
+	G("loads_selftest_ok", "selftest_ok", "1: the hook self-test passed at load"),
+	C("records", "records_total", "Accesses recorded, all sources together"),
+	{ "records_hintfault", "source_records_total", true, false, 1, "source", "hintfault",
+	  "Accesses recorded, per source" },
+	{ "records_mglru", "source_records_total", true, false, 1, "source", "mglru", NULL },
+	{ "records_ibs", "source_records_total", true, false, 1, "source", "ibs", NULL },
+	{ "records_pebs", "source_records_total", true, false, 1, "source", "pebs", NULL },
+	C("records_dropped", "records_dropped_total",
+	  "Sightings not recorded: table bucket full of hotter entries, or contended"),
+	C("records_evicted", "records_evicted_total", "Sightings that took the slot of a colder entry"),
+	C("records_not_slow", "records_not_slow_total", "Sightings of pages not on a slow node"),
+	C("records_filtered", "records_filtered_total", "Sightings excluded by the process filter"),
+	C("records_late", "records_late_total", "Hint faults too long after the scan that armed them"),
+	C("hintfault_suppressed", "hintfault_suppressed_total",
+	  "Migrations taken out of the NUMA hint-fault path"),
+	C("candidates", "candidates_total", "Pages classified hot"),
+	C("promoted_pages", "promoted_pages_total", "Pages promoted"),
+	C("promoted_bytes", "promoted_bytes_total", "Bytes promoted"),
+	C("promote_batches", "promote_batches_total", "Promotion batches"),
+	C("skipped_rate_limit", "skipped_rate_limit_total",
+	  "Promotions deferred by the rate limit (counted per round)"),
+	C("skipped_no_room", "skipped_no_room_total", "Promotions skipped: no room on the fast node"),
+	C("skipped_not_slow", "skipped_not_slow_total",
+	  "Promotions skipped: the page was no longer on a slow node"),
+	C("skipped_offline", "skipped_offline_total", "Promotions skipped: node offline"),
+	C("skipped_pinned", "skipped_pinned_total", "Promotions skipped: page pinned"),
+	C("skipped_not_lru", "skipped_not_lru_total", "Promotions skipped: page not on an LRU list"),
+	C("failed_isolate", "failed_isolate_total", "Pages that could not be isolated for migration"),
+	C("failed_migrate", "failed_migrate_total", "Pages the migration failed to move"),
+	C("mglru_scans", "mglru_scans_total", "MGLRU aging passes of the scan thread"),
+	C("mglru_lruvecs_aged", "mglru_lruvecs_aged_total", "lruvecs aged by those passes"),
+	{ "mglru_scan_cpu_ns", "mglru_scan_cpu_seconds_total", true, false, 1000000000, NULL, NULL,
+	  "CPU time of the MGLRU aging passes" },
+	C("records_forgotten", "records_forgotten_total",
+	  "Pages whose earlier sightings a late hint fault erased"),
+	C("nominated", "nominated_total", "Pages whose heat reached the threshold: put on trial"),
+	C("nominations_refused", "nominations_refused_total",
+	  "Nominations refused because the trial mailbox was full"),
+	C("confirm_looks", "confirm_looks_total", "Looks at a nominee's accessed bits"),
+	C("confirm_hot", "confirm_hot_total", "Nominees found in use at every look: confirmed"),
+	C("confirm_cold", "confirm_cold_total", "Nominees found idle: their heat is gone"),
+	C("confirm_gone", "confirm_gone_total", "Nominees freed, moved or unmapped meanwhile"),
+	C("skipped_queue_full", "skipped_queue_full_total",
+	  "Confirmed pages that waited a round: the workers' queue was full"),
+	C("waiting_for_room", "waiting_for_room_total",
+	  "Worker runs in which hot pages waited for room on a full fast node"),
+	C("demoted_for_room", "demoted_for_room_total",
+	  "Cold fast-tier pages demoted to make room for hot ones"),
+	C("room_owed_full", "room_owed_full_total",
+	  "Worker runs in which a full fast node's demoted-but-not-yet-filled bound was reached"),
+	C("room_armed", "room_armed_total", "Fast-tier pages whose accessed bits the room clock cleared"),
+	C("room_kept", "room_kept_total", "Of those, found in use at the check: kept"),
+	C("room_kept_flushed", "room_kept_flushed_total",
+	  "Of those, found in use only after the check's TLB flush: kept"),
+	C("room_kept_promoted", "room_kept_promoted_total",
+	  "Found idle, but promoted by kpromoted less than a minute ago: kept"),
+	C("repromoted", "repromoted_total",
+	  "Pages promoted again within a minute of kpromoted demoting them"),
+	C("migrate_retried", "migrate_retried_total",
+	  "Folios the asynchronous migration left, retried in MIGRATE_SYNC_LIGHT"),
+	C("skipped_stale", "skipped_stale_total",
+	  "Queued frames dropped: refilled by kpromoted's own demotion since"),
+	C("skipped_policy", "skipped_policy_total",
+	  "Confirmed pages kept on the slow tier by their memory policy or cpuset"),
+	C("hwsample_samples", "hwsample_samples_total", "IBS/PEBS samples delivered to the handler"),
+	C("hwsample_slow", "hwsample_slow_total", "Of those, on a slow node: recorded"),
+	C("hwsample_throttled", "hwsample_throttled_total",
+	  "Samples over the per-CPU ceiling: dropped"),
+	C("hwsample_lost", "hwsample_lost_total", "Samples without a usable data address"),
+	C("hwsample_period_raised", "hwsample_period_raised_total",
+	  "Times the sampling period doubled to stay under the ceiling"),
+	G("table_bytes", "table_bytes", "Memory of the hotness table"),
+	G("region_bytes", "region_bytes", "Memory of the region heat map"),
+	G("regions_warm", "regions_warm", "Regions of slow memory still warm after the last decay"),
+	G("table_entries", "table_entries", "Entries of the hotness table"),
+	G("table_used", "table_used_entries",
+	  "Entries in use, estimated from the last sweep's slice"),
+	G("hot_threshold_effective", "hot_threshold",
+	  "Heat that nominates a page now (rises by itself while promotion cannot keep up)"),
+	{ "hint_latency_effective_ms", "hint_latency_seconds", false, false, 1000, NULL, NULL,
+	  "A hint fault counts only this soon after its scan, now" },
+	{ "sweep_interval_ms", "sweep_interval_seconds", false, false, 1000, NULL, NULL,
+	  "Interval of the table sweep" },
+	{ "mglru_interval_ms", "mglru_interval_seconds", false, false, 1000, NULL, NULL,
+	  "Interval between MGLRU aging passes, now" },
+	G("workers_bytes", "workers_bytes", "Memory of the promotion workers"),
+	G("room_bytes", "room_bytes", "Memory of the room-making stage"),
+	{ "room_idle_ms", "room_idle_seconds", false, false, 1000, NULL, NULL,
+	  "How long a fast-tier page must go unused to be demoted for room, now" },
+	{ "workers", "workers", false, true, 1, NULL, NULL,
+	  "Promotion workers of a fast node (one per CPU, at most 4)" },
+	{ "room_owed", "room_owed_pages", false, true, 1, NULL, NULL,
+	  "Pages demoted for a fast node's room and not yet filled by a promotion" },
+	{ "room_owed_max", "room_owed_max_pages", false, true, 1, NULL, NULL,
+	  "Bound on room_owed_pages" },
+	G("confirm_trials", "confirm_trials", "Nominees on trial now"),
+	G("confirm_bytes", "confirm_bytes", "Memory of the confirmation stage"),
+	G("confirm_tests_effective", "confirm_tests",
+	  "Looks in a row a nominee must pass (0: the kernel lacks the functions to look)"),
+	{ NULL, NULL, false, false, 0, NULL, NULL, NULL }
+};
+#undef C
+#undef G
+
+/* node<N>_<suffix>: N, or -1. */
+static int node_of(const char *name, const char *suffix)
+{
+	const char *p = name + 4;
+	int n = 0;
+
+	if (strncmp(name, "node", 4) || *p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9' && n < 100000; p++)
+		n = n * 10 + (*p - '0');
+	if (*p != '_' || (suffix && strcmp(p + 1, suffix)))
+		return -1;
+	return n;
+}
+
+static bool metric_name_ok(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* A decimal u64 divided by div, exact ("1.5", "0.000000123"). */
+static void print_value(FILE *out, const char *v, uint64_t div)
+{
+	unsigned long long x = strtoull(v, NULL, 10), frac;
+	char buf[32];
+	int digits = 0, len;
+	uint64_t d;
+
+	if (div <= 1) {
+		fprintf(out, "%llu", x);
+		return;
+	}
+	for (d = div; d > 1; d /= 10)
+		digits++;
+	frac = x % div;
+	fprintf(out, "%llu", x / div);
+	if (!frac)
+		return;
+	len = snprintf(buf, sizeof(buf), "%0*llu", digits, frac);
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = '\0';
+	fprintf(out, ".%s", buf);
+}
+
+static const struct kpctl_metric *metric_of(const char *name, int *node)
+{
+	const struct kpctl_metric *m;
+	bool per_node = name[0] == 'n' && !strncmp(name, "node", 4);
+
+	for (m = kpctl_metrics; m->stat; m++) {
+		if (m->per_node) {
+			*node = per_node ? node_of(name, m->stat) : -1;
+			if (*node >= 0)
+				return m;
+		} else if (m->stat[0] == name[0] && !strcmp(m->stat, name)) {
+			*node = -1;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/* Index of the first line named as line i (a name repeated would repeat a series). */
+static int first_of(const struct kpctl_kvset *set, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(set->kv[j].name, set->kv[i].name))
+			return j;
+	return i;
+}
+
+/* The first row of the table with m's metric: its family's HELP and TYPE (computed once). */
+static const struct kpctl_metric *family_of(const struct kpctl_metric *m)
+{
+	static short first[256];
+	static bool known;
+	const struct kpctl_metric *f, *r;
+
+	if (!known) {
+		for (r = kpctl_metrics; r->stat && r - kpctl_metrics < 256; r++) {
+			for (f = kpctl_metrics; f < r && strcmp(f->metric, r->metric); f++)
+				;
+			first[r - kpctl_metrics] = (short)(f - kpctl_metrics);
+		}
+		known = true;
+	}
+	return m - kpctl_metrics < 256 ? &kpctl_metrics[first[m - kpctl_metrics]] : m;
+}
+
+/* kpromoted_<metric> ends in _total (the counters' suffix). */
+static bool named_total(const char *metric)
+{
+	size_t len = strlen(metric);
+
+	return !strcmp(metric, "total") || (len >= 6 && !strcmp(metric + len - 6, "_total"));
+}
+
+/* Family names written so far, so that an unknown stats line never repeats one. */
+struct fams {
+	int n;
+	char name[KPCTL_MAX_KV + 96][KPCTL_NAME_LEN + 16];
+};
+
+static bool fam_take(struct fams *t, const char *name)
+{
+	const struct kpctl_metric *m;
+	int i;
+
+	/* The known families first: this runs only for a name the table lacks. */
+	if (!strcmp(name, "info") || !strcmp(name, "source_enabled"))
+		return false;
+	for (m = kpctl_metrics; m->stat; m++)
+		if (!strcmp(m->metric, name))
+			return false;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->name[i], name))
+			return false;
+	if (t->n < (int)(sizeof(t->name) / sizeof(t->name[0])))
+		snprintf(t->name[t->n++], sizeof(t->name[0]), "%s", name);
+	return true;
+}
+
+static void family_header(FILE *out, const char *metric, bool counter, const char *help)
+{
+	fprintf(out, "# HELP kpromoted_%s %s\n# TYPE kpromoted_%s %s\n", metric, help, metric,
+		counter ? "counter" : "gauge");
+}
+
+int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *sources,
+		     const char *version, FILE *out)
+{
+	const struct kpctl_metric *m, *f;
+	int i, node, samples = 0, row[KPCTL_MAX_KV], node_at[KPCTL_MAX_KV];
+	const struct kpctl_metric *rowm[KPCTL_MAX_KV];
+	bool dup[KPCTL_MAX_KV];
+	struct fams *fams;
+
+	if (version && *version) {
+		family_header(out, "info", false, "The loaded kpromoted module; the value is always 1");
+		fputs("kpromoted_info{version=\"", out);
+		for (; *version; version++)
+			if (*version != '"' && *version != '\\' && *version != '\n')
+				fputc(*version, out);
+		fputs("\"} 1\n", out);
+		samples++;
+	}
+	if (sources && sources->n) {
+		bool head = false;
+
+		for (i = 0; i < sources->n; i++) {
+			const char *v = sources->kv[i].value;
+
+			/* Only the sources' own lines (ibs_pmu, ibs_cpus, ... are details). */
+			if (strchr(sources->kv[i].name, '_') || !metric_name_ok(sources->kv[i].name) ||
+			    first_of(sources, i) != i)
+				continue;
+			if (!head)
+				family_header(out, "source_enabled", false,
+					      "1: the access source runs; 0: disabled or unavailable");
+			head = true;
+			fprintf(out, "kpromoted_source_enabled{source=\"%s\"} %d\n",
+				sources->kv[i].name, !strcmp(v, "enabled"));
+			samples++;
+		}
+	}
+	/* Each line's family (-1: none, not a number, or a repeated name) and row, once. */
+	for (i = 0; i < stats->n; i++) {
+		row[i] = -1;
+		node_at[i] = -1;
+		dup[i] = first_of(stats, i) != i;
+		if (kpctl_is_u64(stats->kv[i].value) && !dup[i]) {
+			m = metric_of(stats->kv[i].name, &node);
+			if (m) {
+				/* Kept as the family's first row: what the loop below compares. */
+				row[i] = (int)(family_of(m) - kpctl_metrics);
+				rowm[i] = m;
+				node_at[i] = node;
+			}
+		}
+	}
+	/* The known families, in the table's order, each with its samples in stats' order. */
+	for (f = kpctl_metrics; f->stat; f++) {
+		bool head = false;
+
+		if (family_of(f) != f)
+			continue;	/* family already written */
+		for (i = 0; i < stats->n; i++) {
+			if (row[i] != (int)(f - kpctl_metrics))
+				continue;
+			m = rowm[i];
+			if (!head)
+				family_header(out, f->metric, f->counter, f->help);
+			head = true;
+			fprintf(out, "kpromoted_%s", m->metric);
+			if (node_at[i] >= 0)
+				fprintf(out, "{node=\"%d\"}", node_at[i]);
+			else if (m->label)
+				fprintf(out, "{%s=\"%s\"}", m->label, m->label_value);
+			fputc(' ', out);
+			print_value(out, stats->kv[i].value, m->div);
+			fputc('\n', out);
+			samples++;
+		}
+	}
+	/*
+	 * A name this kpromotedctl does not know (a newer module): as it is, typed by
+	 * stats_names.h; never under the name of a family already written.
+	 */
+	fams = calloc(1, sizeof(*fams));
+	if (!fams)
+		return samples;
+	for (i = 0; i < stats->n; i++) {
+		const struct kpctl_kv *kv = &stats->kv[i];
+		char metric[KPCTL_NAME_LEN + 16];
+		bool counter;
+		uint64_t div = 1;
+		size_t len;
+		int j;
+
+		if (row[i] >= 0 || dup[i] || !kpctl_is_u64(kv->value) || !metric_name_ok(kv->name) ||
+		    metric_of(kv->name, &node))
+			continue;
+		node = node_of(kv->name, NULL);
+		if (node >= 0) {
+			/* One family per suffix, written at its first node. */
+			const char *suffix = strchr(kv->name, '_') + 1;
+
+			if (!metric_name_ok(suffix) || named_total(suffix) ||
+			    !fam_take(fams, suffix))
+				continue;
+			family_header(out, suffix, false,
+				      "debugfs stats node<N>_ value (not described by this kpromotedctl)");
+			for (j = i; j < stats->n; j++) {
+				int n = node_of(stats->kv[j].name, suffix);
+
+				if (n >= 0 && !dup[j] && kpctl_is_u64(stats->kv[j].value)) {
+					fprintf(out, "kpromoted_%s{node=\"%d\"} %s\n", suffix, n,
+						stats->kv[j].value);
+					samples++;
+				}
+			}
+			continue;
+		}
+		counter = kpctl_stat_is_counter(kv->name);
+		/* Base units, as Prometheus wants them: x_ms, x_ns -> x_seconds. */
+		len = strlen(kv->name);
+		if (len > 3 && (!strcmp(kv->name + len - 3, "_ms") || !strcmp(kv->name + len - 3, "_ns"))) {
+			div = kv->name[len - 2] == 'm' ? 1000 : 1000000000;
+			len -= 3;
+		}
+		snprintf(metric, sizeof(metric), "%.*s%s%s", (int)len, kv->name,
+			 div > 1 ? "_seconds" : "", counter ? "_total" : "");
+		/* A gauge named like a counter would break the _total rule: skipped too. */
+		if ((!counter && named_total(metric)) || !fam_take(fams, metric))
+			continue;
+		family_header(out, metric, counter,
+			      "debugfs stats value (not described by this kpromotedctl)");
+		fprintf(out, "kpromoted_%s ", metric);
+		print_value(out, kv->value, div);
+		fputc('\n', out);
+		samples++;
+	}
+	free(fams);
+	return samples;
 }

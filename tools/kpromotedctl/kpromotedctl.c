@@ -5,7 +5,7 @@
  *   kpromotedctl load [--module FILE] [param=value ...]
  *   kpromotedctl unload
  *   kpromotedctl status [--interval S]
- *   kpromotedctl stats [--json]
+ *   kpromotedctl stats [--json | --prometheus]
  *   kpromotedctl watch [--interval S] [--iterations N]
  *
  * Every failure is one line on stderr and a distinct exit code (kpctl.h).
@@ -588,19 +588,20 @@ static int cmd_unload(int argc, char **argv)
 /* ---- status, stats, watch ---- */
 
 static int parse_opts(int argc, char **argv, const char *cmd, double *interval, long *iters,
-		      bool *json)
+		      bool *json, bool *prom)
 {
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:n:j", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:n:jp", longopts, NULL)) != -1) {
 		if (c == 'i' && interval) {
 			if (kpctl_parse_interval(optarg, interval))
 				return die(KPCTL_EUSAGE, "%s: bad --interval '%s' (seconds, 0.05..3600)",
@@ -611,6 +612,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, double *interval, 
 					   optarg);
 		} else if (c == 'j' && json) {
 			*json = true;
+		} else if (c == 'p' && prom) {
+			*prom = true;
 		} else {
 			return die(KPCTL_EUSAGE, "%s: unknown option '%s' (see kpromotedctl --help)", cmd,
 				   argv[optind - 1]);
@@ -618,16 +621,19 @@ static int parse_opts(int argc, char **argv, const char *cmd, double *interval, 
 	}
 	if (optind < argc)
 		return die(KPCTL_EUSAGE, "%s: unexpected argument '%s'", cmd, argv[optind]);
+	if (json && prom && *json && *prom)
+		return die(KPCTL_EUSAGE, "%s: --json and --prometheus exclude each other", cmd);
 	return 0;
 }
 
 static int cmd_stats(int argc, char **argv)
 {
-	struct kpctl_kvset *st;
-	bool json = false;
+	struct kpctl_kvset *st, *sources = NULL;
+	bool json = false, prom = false;
+	char ver[64] = "";
 	int rc, i;
 
-	rc = parse_opts(argc, argv, "stats", NULL, NULL, &json);
+	rc = parse_opts(argc, argv, "stats", NULL, NULL, &json, &prom);
 	if (rc)
 		return rc;
 	rc = need_loaded_and_debugfs();
@@ -638,7 +644,14 @@ static int cmd_stats(int argc, char **argv)
 		return die(KPCTL_EFAIL, "out of memory");
 	rc = read_stats(st);
 	if (!rc) {
-		if (json) {
+		if (prom) {
+			/* Stats first: its errors are the ones that count. */
+			sources = calloc(1, sizeof(*sources));
+			if (sources && read_kv(KP_DEBUGFS "/sources", sources))
+				sources->n = 0;
+			read_line(KP_SYSFS "/version", ver, sizeof(ver));
+			kpctl_prometheus(st, sources, ver, stdout);
+		} else if (json) {
 			kpctl_json(st, stdout);
 		} else {
 			for (i = 0; i < st->n; i++)
@@ -646,6 +659,9 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	free(st);
+	free(sources);
+	if (!rc && (fflush(stdout) || ferror(stdout)))
+		rc = die(KPCTL_EFAIL, "cannot write the output: %s", strerror(errno));
 	return rc;
 }
 
@@ -661,7 +677,7 @@ static int cmd_status(int argc, char **argv)
 		rc = die(KPCTL_EFAIL, "out of memory");
 		goto out;
 	}
-	rc = parse_opts(argc, argv, "status", &interval, NULL, NULL);
+	rc = parse_opts(argc, argv, "status", &interval, NULL, NULL, NULL);
 	if (rc || (rc = need_loaded_and_debugfs()))
 		goto out;
 	read_line(KP_SYSFS "/version", ver, sizeof(ver));
@@ -705,7 +721,7 @@ static int cmd_watch(int argc, char **argv)
 		rc = die(KPCTL_EFAIL, "out of memory");
 		goto out;
 	}
-	rc = parse_opts(argc, argv, "watch", &interval, &iters, NULL);
+	rc = parse_opts(argc, argv, "watch", &interval, &iters, NULL, NULL);
 	if (rc || (rc = need_loaded_and_debugfs()))
 		goto out;
 	signal(SIGINT, on_signal);
@@ -757,7 +773,8 @@ static void usage(FILE *f)
 	      "  unload                                  unload; check numa_balancing and lru_gen are\n"
 	      "                                          back to their values before load\n"
 	      "  status [--interval S]                   tiers, sources, promotion rate now, totals\n"
-	      "  stats [--json]                          every counter of debugfs stats\n"
+	      "  stats [--json | --prometheus]           every counter and gauge of debugfs stats;\n"
+	      "                                          --prometheus: node_exporter textfile format\n"
 	      "  watch [--interval S] [--iterations N]   live view (MB/s, pages/s), like top\n"
 	      "parameters:", f);
 	for (i = 0; kpctl_param_names[i]; i++)

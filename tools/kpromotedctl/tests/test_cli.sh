@@ -88,6 +88,75 @@ if command -v python3 >/dev/null; then
 	ok $? "stats --json is valid JSON with every counter as a number"
 fi
 run 2 "stats: unexpected argument" stats extra
+run 2 "stats: --json and --prometheus together" stats --json --prometheus
+one_line_err
+ok $? "stats: --json with --prometheus: one line on stderr"
+
+# --prometheus on a stats file with every line the module prints (stats.sample; module_names.sh
+# reads the names from the module's sources, so a new stats line fails here until it is added).
+HERE=$(dirname "$(readlink -f "$0")")
+missing=$("$HERE/module_names.sh" | awk '$1 == "counter" || $1 == "gauge" { print $2 }' |
+	sed 's/^nodeN_/node[0-9]+_/' | while read -r re; do
+		grep -qE "^$re " "$HERE/stats.sample" || echo "$re"
+	done)
+[[ -z $missing ]]
+ok $? "stats.sample has every stats line the module prints${missing:+ (missing: $(echo $missing))}"
+cp "$HERE/stats.sample" "$T/sys/kernel/debug/kpromoted/stats"
+run 0 "stats --prometheus" stats --prometheus
+cp "$T/out" "$T/prom"
+if command -v promtool >/dev/null; then
+	# (promtool accepts an empty input: the output must not be.)
+	[[ -s $T/prom ]] && promtool check metrics <"$T/prom" >"$T/lint" 2>&1
+	ok $? "stats --prometheus passes promtool check metrics"
+	sed 's/^/# promtool: /' "$T/lint"
+else
+	ok 1 "stats --prometheus passes promtool check metrics (promtool missing: apt install prometheus, or scripts/host-deps.sh)"
+fi
+grep -q 'not described by this kpromotedctl' "$T/prom"
+ok $((!$?)) "stats --prometheus: kpromotedctl describes every stats line of the module"
+[[ $(grep -c '^# HELP kpromoted_' "$T/prom") -eq $(grep -c '^# TYPE kpromoted_' "$T/prom") &&
+	$(grep -c '^# TYPE' "$T/prom") -eq $(grep '^# TYPE' "$T/prom" | sort -u | wc -l) ]]
+ok $? "stats --prometheus: one HELP and one TYPE per family"
+grep -qx 'kpromoted_promoted_pages_total 8192' "$T/prom" &&
+	grep -qx '# TYPE kpromoted_promoted_pages_total counter' "$T/prom" &&
+	grep -qx '# TYPE kpromoted_table_bytes gauge' "$T/prom" &&
+	grep -qx 'kpromoted_room_owed_pages{node="2"} 17' "$T/prom" &&
+	grep -qx 'kpromoted_mglru_scan_cpu_seconds_total 1.234567891' "$T/prom" &&
+	grep -qx 'kpromoted_info{version="0.1.0"} 1' "$T/prom" &&
+	grep -qx 'kpromoted_source_enabled{source="ibs"} 0' "$T/prom"
+ok $? "stats --prometheus: counters, gauges, node labels, seconds, version, sources"
+# Every sample's type agrees with the module: counters are exactly stats_names.h's.
+bad=$(awk '/^# TYPE/ { type[$3] = $4 } !/^#/ { n = $1; sub(/\{.*/, "", n); t = type[n]
+	if ((t == "counter") != (n ~ /_total$/)) print n }' "$T/prom")
+[[ -z $bad ]]
+ok $? "stats --prometheus: counters end in _total, gauges do not${bad:+ ($bad)}"
+ncounters=$("$HERE/module_names.sh" | grep -c '^counter ')
+nsamples=$(awk '/^# TYPE .* counter$/ { c[$3] = 1 } !/^#/ { n = $1; sub(/\{.*/, "", n); if (n in c) k++ } END { print k }' "$T/prom")
+[[ $ncounters -eq $nsamples ]]
+ok $? "stats --prometheus: one counter sample per KP_STATS counter ($nsamples of $ncounters)"
+if [[ -w /dev/full ]]; then
+	rc=0
+	KPROMOTEDCTL_ROOT=$T "$BIN" stats --prometheus >/dev/full 2>"$T/err" || rc=$?
+	[[ $rc -eq 1 ]] && one_line_err && grep -q 'cannot write' "$T/err"
+	ok $? "stats --prometheus into a full disk: exit 1, one line (got $rc), so the textfile is not replaced"
+fi
+# The example service's script, as systemd runs it ($$ -> $), against the fake tree.
+unit=$HERE/../../../packaging/prometheus/kpromoted-textfile.service
+script=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$unit" | sed 's/^ExecStart=//' | sed -z 's/\\\n/ /g' |
+	sed "s|^/bin/sh -c '||; s|'\$||; s|\\$\\$|\$|g; s|/usr/sbin/kpromotedctl|$BIN|; s|^d=[^;]*;|d=$T/textfile;|")
+unit_run() { KPROMOTEDCTL_ROOT=$T KPROMOTEDCTL_MODDIR=$T/empty sh -c "$script" 2>"$T/err"; }
+unit_run
+[[ $? -eq 0 ]] && cmp -s "$T/textfile/kpromoted.prom" "$T/prom" && [[ -z $(ls "$T/textfile" | grep -v '^kpromoted.prom$') ]]
+ok $? "example service: writes kpromoted.prom, nothing else left in the directory"
+rm -rf "$T/sys/module/kpromoted"
+unit_run
+rc=$?
+[[ $rc -eq 7 && ! -e $T/textfile/kpromoted.prom ]] && grep -q '^SuccessExitStatus=7$' "$unit"
+ok $? "example service: module not loaded: the file is removed, exit 7 counts as success (got $rc)"
+run 7 "stats --prometheus while not loaded" stats --prometheus
+one_line_err && [[ ! -s $T/out ]]
+ok $? "not loaded: one line on stderr, nothing on stdout (the textfile is not overwritten)"
+make_tree
 run 0 "status" status --interval 0.1
 grep -q 'fast nodes 0, slow nodes 1' "$T/out" && grep -q 'ibs.*unavailable: not an AMD' "$T/out" &&
 	grep -q 'MB/s' "$T/out" && grep -q '57.0 KiB' "$T/out" && grep -q 'node1 256.0 MiB used' "$T/out"

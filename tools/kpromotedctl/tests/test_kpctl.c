@@ -170,6 +170,84 @@ static void test_json(void)
 	free(out);
 }
 
+static char *prom(const char *stats, const char *sources, const char *version)
+{
+	static struct kpctl_kvset st, src;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	kpctl_kv_parse(stats, &st);
+	kpctl_kv_parse(sources ? sources : "", &src);
+	f = open_memstream(&out, &len);
+	kpctl_prometheus(&st, sources ? &src : NULL, version, f);
+	fclose(f);
+	return out;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)); hay++)
+		n++;
+	return n;
+}
+
+static void test_prometheus(void)
+{
+	const struct kpctl_metric *m;
+	size_t len;
+	char *out;
+	bool ok;
+
+	/* The module's counters (stats_names.h) and kpromotedctl's table agree. */
+	for (m = kpctl_metrics; m->stat; m++) {
+		len = strlen(m->metric);
+		ok = m->counter == (!m->per_node && kpctl_stat_is_counter(m->stat));
+		ok = ok && m->counter == (len > 6 && !strcmp(m->metric + len - 6, "_total"));
+		CHECK(ok, "%s: %s %s, named %s", m->stat, m->counter ? "counter" : "gauge",
+		      kpctl_stat_is_counter(m->stat) ? "(a KP_STATS counter)" : "(not in KP_STATS)",
+		      m->metric);
+	}
+	out = prom("records 12\nrecords_mglru 5\nrecords_hintfault 7\nmglru_scan_cpu_ns 1500000001\n"
+		   "room_idle_ms 250\nnode0_workers 2\nnode0_room_owed 3\nnode0_room_owed_max 9\n"
+		   "node2_workers 4\nnode2_room_owed 0\nnode2_room_owed_max 8\ntable_bytes 58368\n",
+		   "hintfault enabled\nmglru unavailable: no MGLRU\nibs_cpus 0-1\n", "0.1.0");
+	CHECK(strstr(out, "# TYPE kpromoted_records_total counter\nkpromoted_records_total 12\n") != NULL,
+	      "a counter: _total, TYPE counter");
+	CHECK(strstr(out, "# TYPE kpromoted_table_bytes gauge\nkpromoted_table_bytes 58368\n") != NULL,
+	      "a gauge: TYPE gauge, bytes");
+	CHECK(strstr(out, "kpromoted_source_records_total{source=\"mglru\"} 5\n"
+			  "kpromoted_source_records_total{source=\"hintfault\"} 7\n") != NULL &&
+	      count(out, "# HELP kpromoted_source_records_total ") == 1,
+	      "per-source records: one family, a source label, samples in stats' order");
+	CHECK(strstr(out, "kpromoted_mglru_scan_cpu_seconds_total 1.500000001\n") != NULL,
+	      "nanoseconds as exact seconds");
+	CHECK(strstr(out, "kpromoted_room_idle_seconds 0.25\n") != NULL, "milliseconds as seconds");
+	CHECK(strstr(out, "# TYPE kpromoted_room_owed_pages gauge\n"
+			  "kpromoted_room_owed_pages{node=\"0\"} 3\n"
+			  "kpromoted_room_owed_pages{node=\"2\"} 0\n# HELP") != NULL &&
+	      count(out, "# HELP kpromoted_room_owed_pages ") == 1,
+	      "node<N>_room_owed: one family, a node label, nodes together");
+	CHECK(strstr(out, "kpromoted_room_owed_max_pages{node=\"2\"} 8\n") != NULL,
+	      "room_owed_max apart from room_owed");
+	CHECK(strstr(out, "kpromoted_info{version=\"0.1.0\"} 1\n") != NULL, "version as info");
+	CHECK(strstr(out, "kpromoted_source_enabled{source=\"hintfault\"} 1\n"
+			  "kpromoted_source_enabled{source=\"mglru\"} 0\n# HELP") != NULL,
+	      "sources: 1 enabled, 0 otherwise, details skipped");
+	CHECK(count(out, "# HELP ") == count(out, "# TYPE "), "a HELP for every TYPE");
+	free(out);
+	out = prom("future_thing_ms 1500\nnode1_future 3\nrecords 1\nrecords 2\ntext abc\n",
+		   NULL, NULL);
+	CHECK(strstr(out, "kpromoted_future_thing_seconds 1.5\n") != NULL,
+	      "an unknown _ms gauge still in seconds");
+	CHECK(strstr(out, "kpromoted_future{node=\"1\"} 3\n") != NULL, "an unknown per-node gauge");
+	CHECK(count(out, "\nkpromoted_records_total ") == 1, "a repeated name: one series");
+	CHECK(!strstr(out, "abc") && !strstr(out, "kpromoted_info"), "text values and no version: skipped");
+	free(out);
+}
+
 static void test_settings(void)
 {
 	static struct kpctl_kvset saved, now;
@@ -193,6 +271,7 @@ int main(void)
 	test_rates();
 	test_format();
 	test_json();
+	test_prometheus();
 	test_settings();
 	return tap_done("kpctl");
 }
