@@ -95,6 +95,18 @@ u64 kp_rate_take(u64 bytes)
 	return got;
 }
 
+/* Bytes the bucket holds now (nothing taken). */
+static u64 kp_rate_available(void)
+{
+	u64 got;
+
+	spin_lock(&kp_rate_lock);
+	kp_bucket_refill(&kp_rate, ktime_get_ns(), kp_rate_bytes_per_s(), kp_rate_cap());
+	got = kp_rate.tokens;
+	spin_unlock(&kp_rate_lock);
+	return got;
+}
+
 void kp_rate_refund(u64 bytes)
 {
 	if (!bytes)
@@ -203,9 +215,9 @@ static void kp_requeue(struct kp_node_worker *w, const u64 *pfns, u32 n)
 	spin_unlock(&w->lock);
 }
 
-static u32 kp_take_batch(struct kp_node_worker *w, u64 *pfns, bool *more)
+static u32 kp_take_batch(struct kp_node_worker *w, u64 *pfns, u32 max, bool *more)
 {
-	u32 n, max = clamp_t(u32, kp_cfg.batch_pages, 1, KP_BATCH_MAX);
+	u32 n;
 
 	spin_lock(&w->lock);
 	n = min(w->nr_pending, max);
@@ -435,11 +447,42 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 	kp_stat_add(KP_STAT_promoted_pages, moved);
 	kp_stat_add(KP_STAT_promoted_bytes, (u64)moved << PAGE_SHIFT);
 	kp_stat_add(KP_STAT_migrate_retried, retried);
-	if (listed > moved)
+	if (listed > moved) {
 		kp_stat_add(KP_STAT_failed_migrate, listed - moved);
+		/* The limit is on what moves: a page that stayed gives its tokens back. */
+		kp_rate_refund((u64)(listed - moved) << PAGE_SHIFT);
+	}
 	kp_stat_inc(KP_STAT_promote_batches);
 	trace_promote_batch(from, w->nid, listed, moved);
 	return go_on;
+}
+
+/*
+ * How many queued pages a lane takes now: a batch, or as many as the rate
+ * limit lets through if fewer. Below a chunk's worth of tokens it takes
+ * none and the pages wait in the queue (deferred, counted once per run),
+ * until the sweep's kick (every 250 ms) or the next dispatch finds the
+ * tokens there: a lane kicked at every confirmation round would otherwise
+ * take and check a whole batch to move the two or three pages 20 ms of
+ * allowance buys, and give the rest back.
+ */
+#define KP_RATE_CHUNK_PAGES 64
+
+static u32 kp_lane_quota(struct kp_node_worker *w)
+{
+	u32 max = clamp_t(u32, kp_cfg.batch_pages, 1, KP_BATCH_MAX), pending;
+	u64 chunk = min_t(u64, (u64)KP_RATE_CHUNK_PAGES << PAGE_SHIFT, kp_rate_cap());
+	u64 avail = kp_rate_available();
+
+	pending = READ_ONCE(w->nr_pending);
+	if (!pending)
+		return 0;
+	if (avail < chunk && avail < ((u64)pending << PAGE_SHIFT)) {
+		kp_stat_add(KP_STAT_skipped_rate_limit, pending);
+		return 0;
+	}
+	/* A huge page at the head takes its whole size at once: the grant defers it until then. */
+	return (u32)min_t(u64, max, max_t(u64, avail >> PAGE_SHIFT, 1));
 }
 
 static void kp_lane_work(struct work_struct *work)
@@ -453,7 +496,10 @@ static void kp_lane_work(struct work_struct *work)
 	if (time_before(jiffies, READ_ONCE(w->room_retry)))
 		return;
 	while (!READ_ONCE(kp_stopping)) {
-		n = kp_take_batch(w, l->pfn, &more);
+		n = kp_lane_quota(w);
+		if (!n)
+			break;
+		n = kp_take_batch(w, l->pfn, n, &more);
 		if (!n)
 			break;
 		/* More waiting than this batch: the next lane starts on it meanwhile. */
@@ -541,6 +587,7 @@ void kp_workers_show(struct seq_file *m)
 		if (!w)
 			continue;
 		seq_printf(m, "node%d_workers %u\n", nid, w->nr_lanes);
+		seq_printf(m, "node%d_pending %u\n", nid, READ_ONCE(w->nr_pending));
 		seq_printf(m, "node%d_room_owed %lu\n", nid, READ_ONCE(w->credit));
 		seq_printf(m, "node%d_room_owed_max %lu\n", nid, kp_owed_max(nid));
 	}

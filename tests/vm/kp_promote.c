@@ -178,12 +178,18 @@ TEST_F_TIMEOUT(promote, scan_period_cap_restored, 60)
 	ASSERT_EQ(0, kp_unload());
 }
 
+/*
+ * The limit holds, and it is the limit that paces promotion: measured
+ * while a backlog waits in the fast node's queue, so that what is measured
+ * is the token bucket, not how fast the sources find the hot set (6.1's
+ * hint-fault scan of a busy guest once supplied only 1.27-1.64 MB/s).
+ */
 TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 {
 	char params[160];
 	struct kp_buf big;
-	unsigned long b0, b1;
-	double t0, t1, mbps;
+	unsigned long b0, b1, d0, d1, backlog0, backlog1;
+	double t0, t1, mbps, waited;
 
 	KP_TWO_TIER_READY();
 	/* 48 MiB hot at 2 MB/s: more is hot than the limit lets through. */
@@ -192,24 +198,34 @@ TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 	self->b = big;
 	snprintf(params, sizeof(params), "%s rate_limit_mbps=2", self->params);
 	ASSERT_EQ(0, kp_load(params));
-	/* Wait for promotion to start, then measure over a steady stretch. */
+	/* Wait for promotion to start, then for a backlog of 8 MiB (4 s at the limit). */
 	kp_run_hot(&self->b, 512, 90);
+	for (t0 = kp_now_s(); kp_stat("node0_pending") < 2048 && kp_now_s() < t0 + 60;)
+		kp_run_hot(&self->b, self->b.hot + 1, 1);
+	waited = kp_now_s() - t0;
+	backlog0 = kp_stat("node0_pending");
 	b0 = kp_stat("promoted_bytes");
+	d0 = kp_stat("skipped_rate_limit");
 	t0 = kp_now_s();
 	kp_run_hot(&self->b, self->b.hot + 1, 10);
 	b1 = kp_stat("promoted_bytes");
+	d1 = kp_stat("skipped_rate_limit");
 	t1 = kp_now_s();
+	backlog1 = kp_stat("node0_pending");
 	mbps = (b1 - b0) / (t1 - t0) / (1 << 20);
-	TH_LOG("promoted %.2f MB/s with the limit at 2 (deferred by the limit: %lu, threshold %lu)",
-	       mbps, kp_stat("skipped_rate_limit"), kp_stat("hot_threshold_effective"));
+	TH_LOG("promoted %.2f MB/s with the limit at 2; backlog %lu pages at the start (after %.1f s), %lu at the end; deferred by the limit %lu, threshold %lu",
+	       mbps, backlog0, waited, backlog1, d1 - d0, kp_stat("hot_threshold_effective"));
+	ASSERT_GE(backlog0, 2048) TH_LOG("the sources never queued a backlog: nothing to measure");
+	/* The limit was what held pages back all through the stretch. */
+	EXPECT_GT(backlog1, 0);
+	EXPECT_GT(d1 - d0, 0);
 	/*
-	 * Within 10% of the limit. (On a host running other guests beside
-	 * this one, 6.1's slow hint-fault scan of this task once let the queue
-	 * run dry: 1.45-1.64 MB/s. make check runs one guest at a time.)
+	 * Within 10% of the limit. Above: the bucket holds a second's worth
+	 * (2 MB, 0.2 MB/s over 10 s). Below: a worker kept off the CPU for
+	 * more than that second loses the allowance meanwhile.
 	 */
 	EXPECT_GE(mbps, 1.8);
 	EXPECT_LE(mbps, 2.2);
-	EXPECT_GT(kp_stat("skipped_rate_limit"), 0);
 	ASSERT_EQ(0, kp_unload());
 }
 

@@ -437,6 +437,8 @@ const struct kpctl_metric kpctl_metrics[] = {
 	  "How long a fast-tier page must go unused to be demoted for room, now" },
 	{ "workers", "workers", false, true, 1, NULL, NULL,
 	  "Promotion workers of a fast node (one per CPU, at most 4)" },
+	{ "pending", "pending_pages", false, true, 1, NULL, NULL,
+	  "Pages queued for a fast node's workers (the rate limit's or the room's backlog)" },
 	{ "room_owed", "room_owed_pages", false, true, 1, NULL, NULL,
 	  "Pages demoted for a fast node's room and not yet filled by a promotion" },
 	{ "room_owed_max", "room_owed_max_pages", false, true, 1, NULL, NULL,
