@@ -48,10 +48,13 @@ void kp_btf_index(struct kp_btf *b, u32 *offs);
  * reused in another file.
  */
 long kp_btf_find_func(const struct kp_btf *b, const char *name, unsigned int n);
+/*
+ * The next BTF_KIND_FUNC after id after (0: the first), its name in *name;
+ * KP_BTF_ENOENT after the last. For looking up many names in one pass.
+ */
+long kp_btf_next_func(const struct kp_btf *b, u32 after, const char **name);
 /* Functions called name: 0 when none. */
 unsigned int kp_btf_count_funcs(const struct kp_btf *b, const char *name);
-/* 1 when the function is static in its file (BTF_FUNC_STATIC), 0 global, or error. */
-int kp_btf_func_static(const struct kp_btf *b, u32 func_id);
 
 /*
  * Renders func_id's prototype into buf (always NUL-terminated when len > 0):

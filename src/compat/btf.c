@@ -166,20 +166,33 @@ static const char *kp_btf_str(const struct kp_btf *b, u32 off)
 	return off < b->strs_len ? b->strs + off : NULL;
 }
 
-long kp_btf_find_func(const struct kp_btf *b, const char *name, unsigned int n)
+long kp_btf_next_func(const struct kp_btf *b, u32 after, const char **name)
 {
 	u32 id;
 
-	for (id = 1; id <= b->nr_types; id++) {
+	for (id = after + 1; id <= b->nr_types; id++) {
 		const unsigned char *t = kp_btf_type(b, id);
 		const char *s;
 
 		if (!t || kp_kind(kp_get32(t + 4)) != KP_BTF_KIND_FUNC)
 			continue;
 		s = kp_btf_str(b, kp_get32(t));
-		if (s && !strcmp(s, name) && !n--)
+		if (s) {
+			*name = s;
 			return id;
+		}
 	}
+	return KP_BTF_ENOENT;
+}
+
+long kp_btf_find_func(const struct kp_btf *b, const char *name, unsigned int n)
+{
+	const char *s;
+	long id = 0;
+
+	while ((id = kp_btf_next_func(b, (u32)id, &s)) > 0)
+		if (!strcmp(s, name) && !n--)
+			return id;
 	return KP_BTF_ENOENT;
 }
 
@@ -190,19 +203,6 @@ unsigned int kp_btf_count_funcs(const struct kp_btf *b, const char *name)
 	while (kp_btf_find_func(b, name, n) > 0)
 		n++;
 	return n;
-}
-
-int kp_btf_func_static(const struct kp_btf *b, u32 func_id)
-{
-	const unsigned char *t = kp_btf_type(b, func_id);
-	u32 info;
-
-	if (!t)
-		return KP_BTF_EBADREF;
-	info = kp_get32(t + 4);
-	if (kp_kind(info) != KP_BTF_KIND_FUNC)
-		return KP_BTF_EBADREF;
-	return kp_vlen(info) == 0;	/* BTF_FUNC_STATIC */
 }
 
 /* Text being rendered: never written past len - 1, an overflow remembered. */

@@ -153,11 +153,13 @@ void kp_ksyms_show(struct seq_file *m)
 		const struct kp_ksym *s = &kp_ksym_table[i];
 
 		const char *btf = kp_protos_state(s->name);
-
 		/* An optional symbol whose prototype differs was cleared: refused. */
+		bool refused = !*s->addr && !strcmp(btf, " btf mismatch");
+
 		seq_printf(m, "%s %s (%s: %s)%s\n", s->name,
-			   *s->addr ? "ok" : !strcmp(btf, " btf mismatch") ? "refused" : "missing",
-			   s->required ? "required" : "optional", s->feature, btf);
+			   *s->addr ? "ok" : refused ? "refused" : "missing",
+			   s->required ? "required" : "optional", s->feature,
+			   *s->addr || refused ? btf : "");
 	}
 	kp_protos_show_hooks(m);
 }

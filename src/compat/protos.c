@@ -115,78 +115,117 @@ static int kp_btf_read(void **blob, size_t *len)
 	return 0;
 }
 
-/*
- * p's prototype in b against its expected one: KP_PROTO_OK or _MISMATCH,
- * with what was found in found. Every BTF function of that name must be
- * the expected one (a static name may be reused in another file).
- */
-static enum kp_proto_state kp_proto_compare(const struct kp_btf *b, const struct kp_proto *p,
-					    const char *expected, char *found)
+#define KP_NR_PROTOS (ARRAY_SIZE(kp_protos) + KP_NR_HOOK_POINTS)
+
+static struct kp_proto *kp_proto_nr(size_t i)
 {
-	unsigned int n;
+	return i < ARRAY_SIZE(kp_protos) ? &kp_protos[i] :
+	       &kp_hook_protos[i - ARRAY_SIZE(kp_protos)];
+}
 
-	for (n = 0; ; n++) {
-		long id = kp_btf_find_func(b, p->name, n);
-		int len;
+/* What a check compares: p's expected prototype, what BTF has, how many of it. */
+struct kp_proto_cmp {
+	char expected[KP_PROTO_LEN];
+	char found[KP_PROTO_LEN];
+	unsigned int seen;
+	bool differs;
+};
 
-		if (id < 0) {
-			if (!n) {
-				strscpy(found, kp_btf_strerror(id), KP_PROTO_LEN);
-				return KP_PROTO_MISMATCH;
-			}
-			return KP_PROTO_OK;
+/*
+ * Every BTF function whose name is one of cmp's, compared in one pass over
+ * the types: every function of that name must be the expected one (a
+ * static name may be reused in another file), and there must be one.
+ */
+static void kp_protos_compare(const struct kp_btf *b, struct kp_proto_cmp *cmp)
+{
+	char buf[KP_PROTO_LEN];
+	const char *name;
+	long id = 0;
+	size_t i;
+
+	while ((id = kp_btf_next_func(b, (u32)id, &name)) > 0) {
+		for (i = 0; i < KP_NR_PROTOS; i++) {
+			struct kp_proto *p = kp_proto_nr(i);
+			int len;
+
+			if (!cmp[i].expected[0] || strcmp(name, p->name))
+				continue;
+			cmp[i].seen++;
+			len = kp_btf_render_func(b, (u32)id, buf, sizeof(buf));
+			if (len < 0)
+				strscpy(buf, kp_btf_strerror(len), sizeof(buf));
+			if (cmp[i].differs || (len >= 0 && kp_btf_proto_equal(buf, cmp[i].expected)))
+				continue;
+			cmp[i].differs = true;
+			strscpy(cmp[i].found, buf, sizeof(cmp[i].found));
 		}
-		len = kp_btf_render_func(b, id, found, KP_PROTO_LEN);
-		if (len < 0) {
-			strscpy(found, kp_btf_strerror(len), KP_PROTO_LEN);
-			return KP_PROTO_MISMATCH;
+	}
+	for (i = 0; i < KP_NR_PROTOS; i++) {
+		if (cmp[i].expected[0] && !cmp[i].seen) {
+			cmp[i].differs = true;
+			strscpy(cmp[i].found, kp_btf_strerror(KP_BTF_ENOENT), sizeof(cmp[i].found));
 		}
-		if (!kp_btf_proto_equal(found, expected))
-			return KP_PROTO_MISMATCH;
 	}
 }
 
-/* Checks p; false when it refuses the load. One line when it is not OK. */
-static bool kp_proto_check(const struct kp_btf *b, struct kp_proto *p)
+/* p's outcome: false when it refuses the load. One line when it differs. */
+static bool kp_proto_report(struct kp_proto *p, const struct kp_proto_cmp *c)
 {
-	char expected[KP_PROTO_LEN], *found;
-	bool load = true;
-
-	if (!p->expected || (p->addr && !*p->addr))
+	if (!c->expected[0])
 		return true;
-	if (!b) {
-		p->state = KP_PROTO_UNVERIFIED;
+	if (!c->differs) {
+		p->state = KP_PROTO_OK;
 		return true;
 	}
-	/* inject_fail=btf:<name>: the kernel as if a backport had changed it. */
-	if (kp_inject_named("btf:", p->name))
-		snprintf(expected, sizeof(expected), "int %s(void)", p->name);
-	else
-		strscpy(expected, p->expected, sizeof(expected));
-	found = kmalloc(KP_PROTO_LEN, GFP_KERNEL);
-	if (!found) {
-		pr_err("%s: no memory to check its prototype\n", p->name);
-		return false;
-	}
-	p->state = kp_proto_compare(b, p, expected, found);
-	if (p->state == KP_PROTO_OK) {
-		kfree(found);
-		return true;
-	}
+	p->state = KP_PROTO_MISMATCH;
 	if (!p->addr) {
 		pr_warn("%s: prototype in kernel BTF is not this build's: expected '%s', found '%s'; not hooked, %s unavailable\n",
-			p->name, expected, found, p->feature);
+			p->name, c->expected, c->found, p->feature);
 	} else if (p->required) {
 		pr_err("%s: prototype in kernel BTF is not this build's: expected '%s', found '%s'; required for %s, not loading\n",
-		       p->name, expected, found, p->feature);
-		load = false;
+		       p->name, c->expected, c->found, p->feature);
+		return false;
 	} else {
 		pr_warn("%s: prototype in kernel BTF is not this build's: expected '%s', found '%s'; %s unavailable\n",
-			p->name, expected, found, p->feature);
+			p->name, c->expected, c->found, p->feature);
 		*p->addr = 0;
 	}
-	kfree(found);
-	return load;
+	return true;
+}
+
+/* Checks every prototype against b (NULL: no BTF); -ENOEXEC when one refuses the load. */
+static int kp_protos_check_btf(const struct kp_btf *b)
+{
+	struct kp_proto_cmp *cmp;
+	int err = 0;
+	size_t i;
+
+	cmp = kcalloc(KP_NR_PROTOS, sizeof(*cmp), GFP_KERNEL);
+	if (!cmp)
+		return -ENOMEM;
+	for (i = 0; i < KP_NR_PROTOS; i++) {
+		struct kp_proto *p = kp_proto_nr(i);
+
+		/* Missing, or not called on this kernel: nothing to check. */
+		if (!p->expected || (p->addr && !*p->addr))
+			continue;
+		if (!b) {
+			p->state = KP_PROTO_UNVERIFIED;
+			continue;
+		}
+		/* inject_fail=btf:<name>: the kernel as if a backport had changed it. */
+		if (kp_inject_named("btf:", p->name))
+			snprintf(cmp[i].expected, KP_PROTO_LEN, "int %s(void)", p->name);
+		else
+			strscpy(cmp[i].expected, p->expected, KP_PROTO_LEN);
+	}
+	if (b)
+		kp_protos_compare(b, cmp);
+	for (i = 0; i < KP_NR_PROTOS; i++)
+		if (!kp_proto_report(kp_proto_nr(i), &cmp[i]))
+			err = -ENOEXEC;
+	kfree(cmp);
+	return err;
 }
 
 /*
@@ -291,12 +330,9 @@ int kp_protos_check(void)
 		kp_btf_index(&btf, offs);
 		b = &btf;
 	}
-	err = 0;
-	for (i = 0; i < ARRAY_SIZE(kp_protos); i++)
-		if (!kp_proto_check(b, &kp_protos[i]))
-			err = -ENOEXEC;
-	for (i = 0; i < KP_NR_HOOK_POINTS; i++)
-		kp_proto_check(b, &kp_hook_protos[i]);
+	err = kp_protos_check_btf(b);
+	if (err == -ENOMEM)
+		pr_err("no memory to check the kernel functions' prototypes\n");
 	kvfree(offs);
 	kvfree(blob);
 	if (!err)
@@ -334,6 +370,7 @@ static const char *kp_proto_state_str(enum kp_proto_state s)
 	return "";
 }
 
+/* Variables (KP_KDATA) have no BTF record on these kernels: " btf n/a". */
 const char *kp_protos_state(const char *name)
 {
 	size_t i;
@@ -341,7 +378,7 @@ const char *kp_protos_state(const char *name)
 	for (i = 0; i < ARRAY_SIZE(kp_protos); i++)
 		if (!strcmp(kp_protos[i].name, name))
 			return kp_proto_state_str(kp_protos[i].state);
-	return "";
+	return " btf n/a";
 }
 
 /* One line per hooked function: "<func> hooked (optional: <feature>) btf ok, calls 3 of 3". */
