@@ -42,6 +42,8 @@ step "module"
 bash "$KP_SCRIPTS/build-module.sh" "$REL"
 step "module construction (stubs, return thunks, 6.1 scan_control)"
 bash "$KP_ROOT/tests/unit/check_construction.sh" "$KP_CACHE/out/$REL/kpromoted.ko"
+step "expected prototypes against this kernel's BTF (src/compat/kabi.h, on the host)"
+bash "$KP_ROOT/tests/unit/check_kabi.sh" "$REL"
 # The suite below then tests the module DKMS built (dkms add/build/install in the chroot).
 step "module via DKMS"
 bash "$KP_SCRIPTS/dkms-build.sh" "$REL"

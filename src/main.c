@@ -31,11 +31,14 @@ struct kp_step {
 
 static int kp_symbols_start(void)
 {
+	int err;
+
 	if (kp_inject("symbols")) {
 		pr_err("inject_fail=symbols: failing symbol resolution\n");
 		return -ENOENT;
 	}
-	return kp_ksyms_resolve();
+	err = kp_ksyms_resolve();
+	return err ?: kp_protos_check();
 }
 
 static int kp_debugfs_start(void)

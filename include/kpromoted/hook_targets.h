@@ -18,6 +18,11 @@ struct kp_hook_target {
 	const char *func;
 	/* Call the handler when the function returns non-zero, not at entry. */
 	bool on_nonzero_return;
+	/* What a refused hook takes away, for the kernel log. */
+	const char *feature;
+	/* src/compat/kabi.h: the prototype BTF must show, the direct calls in the source. */
+	const char *proto;
+	int callsites;
 };
 
 extern const struct kp_hook_target kp_hook_targets[KP_NR_HOOK_POINTS];

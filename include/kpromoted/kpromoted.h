@@ -65,6 +65,9 @@ int kp_setting_set(const char *path, const char *value);
 void kp_settings_restore(void);
 void kp_setting_revert(const char *path);
 int kp_setting_read(const char *path, char *buf, size_t len);
+/* Opens a path from the system's root (init's), whatever the caller's. */
+struct file;
+struct file *kp_root_open(const char *path, int flags);
 
 /* debugfs.c */
 int kp_debugfs_init(void);

@@ -48,6 +48,7 @@
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
+struct seq_file;
 
 /* Filled by kp_ksyms_resolve(); 0 = missing. */
 #define KP_KSYM_ADDR_DECL(name, req, feat) extern unsigned long kp_addr_##name;
@@ -57,9 +58,22 @@ KP_KDATA(KP_KSYM_ADDR_DECL)
 #undef KP_KSYM_ADDR_DECL
 
 int kp_ksyms_resolve(void);
+unsigned long kp_ksym_entry(const char *name);
+bool kp_ksyms_kernel_text(unsigned long *start, unsigned long *end);
+/*
+ * src/compat/protos.c: after kp_ksyms_resolve(), every resolved function's
+ * prototype against the kernel's BTF (src/compat/kabi.h states them) and
+ * the direct calls of each hooked one. A required mismatch: -ENOEXEC; an
+ * optional one: its kp_addr_ is cleared (missing); a hook's: refused.
+ */
+int kp_protos_check(void);
+/* Why the hook on func must not be armed, or NULL. */
+const char *kp_protos_hook_refusal(const char *func);
+/* The " btf ..." end of name's debugfs `symbols` line. */
+const char *kp_protos_state(const char *name);
+void kp_protos_show_hooks(struct seq_file *m);
 bool kp_ksym_canary_call(void);
 bool kp_ksym_present(unsigned long addr);
-struct seq_file;
 void kp_ksyms_show(struct seq_file *m);
 
 /*

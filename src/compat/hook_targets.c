@@ -23,7 +23,11 @@
  *
  * Only exact function names are accepted: a compiler clone (.isra,
  * .constprop) may have a different argument layout, and a hook that
- * decodes the wrong registers is worse than no hook.
+ * decodes the wrong registers is worse than no hook. Each prototype is
+ * checked against the kernel's BTF at load, and the direct calls to each
+ * function are counted in the kernel's text, so that a copy the compiler
+ * inlined or cloned at some call site is not hooked as if it saw them all
+ * (src/compat/protos.c, prototypes and call sites in src/compat/kabi.h).
  */
 #include <linux/cpumask.h>
 #include <linux/memory_hotplug.h>
@@ -34,10 +38,14 @@
 #include "kpromoted/compat.h"
 #include "kpromoted/hooks.h"
 #include "kpromoted/hook_targets.h"
+#include "kabi.h"
 
+#define KP_TARGET(fn, on_ret, feat) \
+	{ #fn, on_ret, feat, KP_PROTO_##fn, KP_CALLSITES_##fn }
 const struct kp_hook_target kp_hook_targets[KP_NR_HOOK_POINTS] = {
-	[KP_HOOK_HINTFAULT] = { "should_numa_migrate_memory", false },
-	[KP_HOOK_MGLRU_YOUNG] = { "get_pfn_folio", true },
+	[KP_HOOK_HINTFAULT] = KP_TARGET(should_numa_migrate_memory, false,
+					"the hintfault source"),
+	[KP_HOOK_MGLRU_YOUNG] = KP_TARGET(get_pfn_folio, true, "the mglru source"),
 };
 
 bool kp_hook_decode(enum kp_hook_point point, struct pt_regs *regs,

@@ -90,6 +90,10 @@ int kp_hook_arm(struct kp_hook *hook)
 	hook->krp.data_size = sizeof(struct kp_hook_frame);
 	hook->krp.maxactive = max_t(int, 16, 2 * num_possible_cpus());
 	kp_hook_register_slot(hook, true);
+	/* Refused at load (src/compat/protos.c), which said why in the log. */
+	hook->reason = kp_protos_hook_refusal(hook->func);
+	if (hook->reason)
+		return -ENOEXEC;
 	if (kp_inject("hooks") || kp_inject_named("hook:", hook->name)) {
 		err = -EINVAL;
 		hook->reason = kp_inject("hooks") ? "inject_fail=hooks" : "inject_fail=hook:<name>";

@@ -114,6 +114,29 @@ bool kp_ksym_canary_call(void)
 	return addr && kp_addr_is_entry(addr, "kallsyms_lookup_name");
 }
 
+/*
+ * The entry of a function kpromoted hooks but never calls (for the call-site
+ * count of src/compat/protos.c), or 0.
+ */
+unsigned long kp_ksym_entry(const char *name)
+{
+	unsigned long addr = kp_call_kallsyms_lookup_name(name);
+
+	return addr && kp_addr_is_entry(addr, name) ? addr : 0;
+}
+
+/*
+ * The kernel's core text, _stext to _etext (other symbols share their
+ * addresses, so no entry check): false when either is missing or the
+ * range is not plausible.
+ */
+bool kp_ksyms_kernel_text(unsigned long *start, unsigned long *end)
+{
+	*start = kp_call_kallsyms_lookup_name("_stext");
+	*end = kp_call_kallsyms_lookup_name("_etext");
+	return *start && *end > *start && *end - *start < (1UL << 30);
+}
+
 bool kp_ksym_present(unsigned long addr)
 {
 	return addr != 0;
@@ -123,12 +146,20 @@ void kp_ksyms_show(struct seq_file *m)
 {
 	size_t i;
 
-	seq_printf(m, "kallsyms_lookup_name %s (required: bootstrap)\n",
-		   kp_addr_kallsyms_lookup_name ? "ok" : "missing");
+	seq_printf(m, "kallsyms_lookup_name %s (required: bootstrap)%s\n",
+		   kp_addr_kallsyms_lookup_name ? "ok" : "missing",
+		   kp_protos_state("kallsyms_lookup_name"));
 	for (i = 0; i < ARRAY_SIZE(kp_ksym_table); i++) {
 		const struct kp_ksym *s = &kp_ksym_table[i];
 
-		seq_printf(m, "%s %s (%s: %s)\n", s->name, *s->addr ? "ok" : "missing",
-			   s->required ? "required" : "optional", s->feature);
+		const char *btf = kp_protos_state(s->name);
+		/* An optional symbol whose prototype differs was cleared: refused. */
+		bool refused = !*s->addr && !strcmp(btf, " btf mismatch");
+
+		seq_printf(m, "%s %s (%s: %s)%s\n", s->name,
+			   *s->addr ? "ok" : refused ? "refused" : "missing",
+			   s->required ? "required" : "optional", s->feature,
+			   *s->addr || refused ? btf : "");
 	}
+	kp_protos_show_hooks(m);
 }

@@ -10,10 +10,8 @@
  * accessed bits of pages on the lruvec's node, and reports each young one
  * through get_pfn_folio(), where the MGLRU source listens.
  *
- * Its arguments changed twice, so each release we know gets its own call:
- *   6.1:  (lruvec, max_seq, scan_control *sc, can_swap, force_scan)
- *   6.12: (lruvec, max_seq, can_swap, force_scan)
- *   7.2:  (lruvec, max_seq, swappiness, force_scan)
+ * Its arguments changed twice, so each release we know gets its own call
+ * (KP_AGING_ABI, chosen in kabi.h beside the prototype each one expects).
  * Other kernels report the scanner unavailable rather than guess an ABI.
  * It needs current->reclaim_state (the walk buffer lives there), which
  * the caller sets up as lru_gen_seq_write() does, and frees after.
@@ -28,17 +26,7 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/ksyms.h"
-
-#define KP_V(a, b) KERNEL_VERSION(a, b, 0)
-#if LINUX_VERSION_CODE >= KP_V(6, 1) && LINUX_VERSION_CODE < KP_V(6, 2)
-#define KP_AGING_ABI 1
-#elif LINUX_VERSION_CODE >= KP_V(6, 12) && LINUX_VERSION_CODE < KP_V(6, 13)
-#define KP_AGING_ABI 2
-#elif LINUX_VERSION_CODE >= KP_V(7, 2) && LINUX_VERSION_CODE < KP_V(7, 3)
-#define KP_AGING_ABI 3
-#else
-#define KP_AGING_ABI 0
-#endif
+#include "kabi.h"
 
 struct mem_cgroup *kp_call_mem_cgroup_iter(struct mem_cgroup *root,
 					   struct mem_cgroup *prev, void *reclaim);

@@ -15,20 +15,19 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/ksyms.h"
+#include "kabi.h"
 
-/* 6.3 moved the migration callbacks from pages to folios. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-#define KP_MIGRATE_FOLIO_CB 0
+/* 6.3 moved the migration callbacks from pages to folios (kabi.h). */
+#if !KP_MIGRATE_FOLIO_CB
 typedef new_page_t kp_new_cb_t;
 typedef free_page_t kp_free_cb_t;
 #else
-#define KP_MIGRATE_FOLIO_CB 1
 typedef new_folio_t kp_new_cb_t;
 typedef free_folio_t kp_free_cb_t;
 #endif
 
-/* 6.4 turned folio_isolate_lru's 0-on-success int into a bool. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+/* 6.4 turned folio_isolate_lru's 0-on-success int into a bool (kabi.h). */
+#if !KP_ISOLATE_LRU_BOOL
 int kp_call_folio_isolate_lru(struct folio *folio);
 #define KP_ISOLATED(ret) ((ret) == 0)
 #else

@@ -19,7 +19,7 @@ const char *const kp_numab_words[] = { "auto", "keep", NULL };
 const char *const kp_lrugen_words[] = { "keep", "enable", NULL };
 const char *const kp_onoff_words[] = { "on", "off", NULL };
 const char *const kp_inject_words[] = {
-	"none", "tiers", "symbols", "hooks", "debugfs", "sources", "room", NULL
+	"none", "tiers", "symbols", "hooks", "debugfs", "sources", "room", "nobtf", NULL
 };
 
 const struct kp_param_spec kp_param_specs[KP_NR_PARAMS] = {
@@ -39,6 +39,18 @@ int kp_param_index(const char *name, size_t len)
 		    !strncmp(name, kp_param_specs[i].name, len))
 			return i;
 	return -1;
+}
+
+/* inject_fail=<kind>:<name>, a load step of one named thing made to fail. */
+static bool kp_inject_named_ok(const char *s)
+{
+	static const char *const kinds[] = { "symbol:", "hook:", "btf:", "inline:", NULL };
+	int i;
+
+	for (i = 0; kinds[i]; i++)
+		if (!strncmp(s, kinds[i], strlen(kinds[i])) && s[strlen(kinds[i])])
+			return true;
+	return false;
 }
 
 int kp_param_parse(enum kp_param_id id, const char *s, struct kp_param_value *out,
@@ -69,8 +81,7 @@ int kp_param_parse(enum kp_param_id id, const char *s, struct kp_param_value *ou
 	case KP_P_SOURCES:
 		return kp_parse_sources(s, &out->sources, &out->sources_auto, why);
 	case KP_P_INJECT:
-		if (((!strncmp(s, "symbol:", 7) && s[7]) || (!strncmp(s, "hook:", 5) && s[5])) &&
-		    strlen(s) < KP_INJECT_LEN) {
+		if (kp_inject_named_ok(s) && strlen(s) < KP_INJECT_LEN) {
 			memcpy(out->inject, s, strlen(s) + 1);
 			return 0;
 		}

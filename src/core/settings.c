@@ -31,7 +31,7 @@ static int kp_nr_settings;
  * thread share, not from the caller's: an insmod or rmmod run in a chroot
  * or a mount namespace without /proc or /sys still reaches the system's.
  */
-static struct file *kp_setting_open(const char *path, int flags)
+struct file *kp_root_open(const char *path, int flags)
 {
 	struct path root;
 	struct file *f;
@@ -48,7 +48,7 @@ int kp_setting_read(const char *path, char *buf, size_t len)
 	loff_t pos = 0;
 	ssize_t n;
 
-	f = kp_setting_open(path, O_RDONLY);
+	f = kp_root_open(path, O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	n = kernel_read(f, buf, len - 1, &pos);
@@ -66,7 +66,7 @@ static int kp_setting_write(const char *path, const char *value)
 	loff_t pos = 0;
 	ssize_t n;
 
-	f = kp_setting_open(path, O_WRONLY);
+	f = kp_root_open(path, O_WRONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	n = kernel_write(f, value, strlen(value), &pos);

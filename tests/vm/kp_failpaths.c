@@ -4,12 +4,17 @@
  * made to fail with inject_fail=, and afterwards no module, no debugfs
  * directory, no changed sysctl and no armed probe may remain. A missing
  * optional kernel symbol disables only its feature; a missing required
- * one fails the load.
+ * one fails the load. The same for a prototype in the kernel's BTF that
+ * is not the one this build calls (inject_fail=btf:<function>) and for a
+ * hooked function inlined at some call site (inject_fail=inline:<function>),
+ * each said in one line of the kernel log.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <regex.h>
 
 #include "kselftest_harness.h"
 #include "kp_test_util.h"
@@ -49,6 +54,8 @@ FIXTURE_VARIANT_ADD(failpath, hooks) { "hooks", -ENODEV };
 FIXTURE_VARIANT_ADD(failpath, debugfs) { "debugfs", -ENOMEM };
 FIXTURE_VARIANT_ADD(failpath, sources) { "sources", -ENODEV };
 FIXTURE_VARIANT_ADD(failpath, room) { "room", -ENOMEM };
+/* A required function whose prototype in the kernel's BTF is not this build's. */
+FIXTURE_VARIANT_ADD(failpath, btf_required) { "btf:migrate_pages", -ENOEXEC };
 
 FIXTURE_SETUP(failpath)
 {
@@ -149,6 +156,169 @@ TEST_F_TIMEOUT(optional, failed_source_restores_its_setting, 60)
 	ASSERT_EQ(0, kp_read_value(KP_LRU_GEN, val, sizeof(val)));
 	EXPECT_STREQ(before, val);
 	kp_write_file(KP_LRU_GEN, orig);
+}
+
+/*
+ * Loads with inject_fail=<inject> and these params, and returns the load's
+ * result; *lines gets the module's lines of the kernel log, *n their count.
+ */
+static int load_logged(struct __test_metadata *_metadata, const char *params,
+		       const char *inject, char *lines, size_t size, int *n)
+{
+	static char log[KP_BUF_SIZE];
+	int fd, ret, got;
+
+	fd = kp_kmsg_mark();
+	if (fd < 0) {
+		TH_LOG("/dev/kmsg: %s", strerror(-fd));
+		return fd;
+	}
+	ret = kp_loadf("%s inject_fail=%s", params, inject);
+	got = kp_kmsg_collect(fd, log, sizeof(log));
+	close(fd);
+	if (got < 0)
+		TH_LOG("reading /dev/kmsg: %s", strerror(-got));
+	*n = kp_module_lines(log, lines, size);
+	return ret;
+}
+
+#define BTF_PARAMS "slow_nodes=1 sources=hintfault,mglru lru_gen=enable"
+
+/* A required function's prototype differs: refused, one line naming it, both prototypes. */
+TEST_F_TIMEOUT(optional, btf_mismatch_required_refuses_load, 60)
+{
+	static char lines[KP_BUF_SIZE];
+	int ret, n;
+
+	KP_REQUIRE_ENV();
+	ret = load_logged(_metadata, BTF_PARAMS, "btf:migrate_pages", lines, sizeof(lines), &n);
+	EXPECT_EQ(-ENOEXEC, ret) TH_LOG("load: %s", strerror(-ret));
+	EXPECT_FALSE(kp_loaded());
+	EXPECT_FALSE(kp_exists(KP_DEBUGFS));
+	EXPECT_EQ(1, n) TH_LOG("want one 'kpromoted: ' line; got:\n%s", lines);
+	EXPECT_TRUE(kp_match("^kpromoted: migrate_pages: prototype in kernel BTF is not this "
+			     "build's: expected 'int migrate_pages\\(void\\)', found 'int "
+			     "migrate_pages\\(struct list_head \\*, [^']+\\)'; required for promotion, "
+			     "not loading$", lines, REG_NEWLINE))
+		TH_LOG("line: %s", lines);
+}
+
+/* An optional function's prototype differs: its feature off, one line, the rest works. */
+TEST_F_TIMEOUT(optional, btf_mismatch_optional_disables_feature, 60)
+{
+	static char lines[KP_BUF_SIZE];
+	char val[KP_VAL_SIZE];
+	int ret, n;
+
+	KP_REQUIRE_ENV();
+	ret = load_logged(_metadata, BTF_PARAMS, "btf:try_to_inc_max_seq", lines, sizeof(lines), &n);
+	ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+	EXPECT_TRUE(kp_match("^kpromoted: try_to_inc_max_seq: prototype in kernel BTF is not "
+			     "this build's: expected 'int try_to_inc_max_seq\\(void\\)', found 'bool "
+			     "try_to_inc_max_seq\\(struct lruvec \\*, [^']+\\)'; MGLRU scanner "
+			     "unavailable$", lines, REG_NEWLINE))
+		TH_LOG("lines:\n%s", lines);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/symbols", "try_to_inc_max_seq", val, sizeof(val)));
+	EXPECT_STREQ("refused (optional: MGLRU scanner) btf mismatch", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "mglru", val, sizeof(val)));
+	EXPECT_TRUE(kp_match("^unavailable: .+", val, 0)) TH_LOG("mglru: %s", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "hintfault", val, sizeof(val)));
+	EXPECT_STREQ("enabled", val);
+	EXPECT_EQ(0, kp_unload());
+}
+
+/* A hooked function's prototype differs: not hooked, its source off, one line. */
+TEST_F_TIMEOUT(optional, btf_mismatch_hook_not_armed, 60)
+{
+	static char lines[KP_BUF_SIZE];
+	char val[KP_VAL_SIZE];
+	int ret, n;
+
+	KP_REQUIRE_ENV();
+	ret = load_logged(_metadata, BTF_PARAMS, "btf:get_pfn_folio", lines, sizeof(lines), &n);
+	ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+	EXPECT_TRUE(kp_match("^kpromoted: get_pfn_folio: prototype in kernel BTF is not this "
+			     "build's: expected 'int get_pfn_folio\\(void\\)', found 'struct folio "
+			     "\\*get_pfn_folio\\(long unsigned int, [^']+\\)'; not hooked, the mglru "
+			     "source unavailable$", lines, REG_NEWLINE))
+		TH_LOG("lines:\n%s", lines);
+	EXPECT_FALSE(kp_match("hook mglru", lines, 0)) TH_LOG("a second line:\n%s", lines);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/symbols", "get_pfn_folio", val, sizeof(val)));
+	EXPECT_STREQ("refused (optional: the mglru source) btf mismatch", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "mglru", val, sizeof(val)));
+	EXPECT_TRUE(kp_match("^unavailable: .*prototype", val, 0)) TH_LOG("mglru: %s", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "hintfault", val, sizeof(val)));
+	EXPECT_STREQ("enabled", val);
+	EXPECT_EQ(0, kp_unload());
+}
+
+/* A hooked function inlined at one of its call sites: not hooked, one line. */
+TEST_F_TIMEOUT(optional, inlined_hook_not_armed, 60)
+{
+	static char lines[KP_BUF_SIZE];
+	char val[KP_VAL_SIZE];
+	int ret, n;
+
+	KP_REQUIRE_ENV();
+	ret = load_logged(_metadata, BTF_PARAMS, "inline:get_pfn_folio", lines, sizeof(lines), &n);
+	ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+	EXPECT_TRUE(kp_match("^kpromoted: get_pfn_folio: 2 of its 3 call sites call it, the "
+			     "compiler inlined or cloned it at the others, a probe would miss them; "
+			     "not hooked, the mglru source unavailable$", lines, REG_NEWLINE))
+		TH_LOG("lines:\n%s", lines);
+	EXPECT_FALSE(kp_match("hook mglru", lines, 0)) TH_LOG("a second line:\n%s", lines);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/symbols", "get_pfn_folio", val, sizeof(val)));
+	EXPECT_STREQ("refused (optional: the mglru source) btf ok, calls 2 of 3", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "mglru", val, sizeof(val)));
+	EXPECT_TRUE(kp_match("^unavailable: .*inlined", val, 0)) TH_LOG("mglru: %s", val);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "hintfault", val, sizeof(val)));
+	EXPECT_STREQ("enabled", val);
+	EXPECT_EQ(0, kp_unload());
+}
+
+/* A kernel without BTF loads, says once that nothing was verified, and shows it. */
+TEST_F_TIMEOUT(optional, no_btf_loads_unverified, 60)
+{
+	static char lines[KP_BUF_SIZE];
+	char val[KP_VAL_SIZE];
+	int ret, n;
+
+	KP_REQUIRE_ENV();
+	ret = load_logged(_metadata, BTF_PARAMS, "nobtf", lines, sizeof(lines), &n);
+	ASSERT_EQ(0, ret) TH_LOG("load: %s", strerror(-ret));
+	EXPECT_TRUE(kp_match("^kpromoted: no kernel BTF \\(/sys/kernel/btf/vmlinux\\): the "
+			     "prototypes of the kernel functions kpromoted calls are not verified$",
+			     lines, REG_NEWLINE))
+		TH_LOG("lines:\n%s", lines);
+	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/symbols", "migrate_pages", val, sizeof(val)));
+	EXPECT_STREQ("ok (required: promotion) btf unverified", val);
+	EXPECT_EQ(0, kp_unload());
+}
+
+/* The real kernel: every prototype matches and every hooked function is called directly. */
+TEST_F_TIMEOUT(optional, real_prototypes_match, 60)
+{
+	static char buf[KP_BUF_SIZE];
+	char *lines[KP_MAX_LINES];
+	int i, n, checked = 0;
+
+	KP_REQUIRE_ENV();
+	ASSERT_EQ(0, kp_load(BTF_PARAMS));
+	ASSERT_LE(0, kp_read_file(KP_DEBUGFS "/symbols", buf, sizeof(buf)));
+	n = kp_split_lines(buf, lines, KP_MAX_LINES);
+	for (i = 0; i < n; i++) {
+		TH_LOG("%s", lines[i]);
+		/* An optional symbol this kernel lacks; a variable (no BTF record). */
+		if (kp_match(" missing \\(optional: ", lines[i], 0) ||
+		    kp_match("^[a-z_]+ ok \\(optional: [^)]+\\) btf n/a$", lines[i], 0))
+			continue;
+		EXPECT_TRUE(kp_match("^[a-z_]+ (ok|hooked) \\([a-z]+: [^)]+\\) btf ok"
+				     "(, calls [0-9]+ of [0-9]+)?$", lines[i], 0))
+			TH_LOG("not verified: %s", lines[i]);
+		checked++;
+	}
+	EXPECT_EQ(13, checked);
+	EXPECT_EQ(0, kp_unload());
 }
 
 TEST_HARNESS_MAIN
