@@ -259,8 +259,12 @@ damon_dump() {
 }
 
 # What DAMON sees and does, per scheme: stats, the regions the scheme was tried on (now), the
-# effective quota and the goal's current value. One "KPB damon" line per scheme.
+# effective quota and the goal's current value, and node 0's used memory in basis points
+# (MemTotal - MemFree, as DAMON's node_mem_used_bp counts it: sysfs shows no measured
+# current_value for that metric on 7.2). One "KPB damon" line per scheme.
 damon_probe() { # damon_probe TIME-TAG
+	n0=$(awk '$3 == "MemTotal:" { t = $4 } $3 == "MemFree:" { f = $4 }
+		END { if (t) printf "%d", (t - f) * 10000 / t; else print -1 }' /sys/devices/system/node/node0/meminfo 2>/dev/null)
 	for K in "$DAMON"/kdamonds/[0-9]*; do
 		[ "$(cat "$K/state" 2>/dev/null)" = on ] || continue
 		for cmd in update_schemes_stats update_schemes_tried_regions update_schemes_effective_quotas; do
@@ -278,7 +282,7 @@ damon_probe() { # damon_probe TIME-TAG
 			l="$l esz=$(cat "$S/quotas/effective_bytes" 2>/dev/null || echo -1)"
 			[ -e "$S/quotas/goals/0/current_value" ] &&
 				l="$l goal=$(cat "$S/quotas/goals/0/target_metric"):$(cat "$S/quotas/goals/0/current_value")/$(cat "$S/quotas/goals/0/target_value")"
-			l="$l sample_us=$(cat "$K/contexts/0/monitoring_attrs/intervals/sample_us")"
+			l="$l node0_used_bp=${n0:--1} sample_us=$(cat "$K/contexts/0/monitoring_attrs/intervals/sample_us")"
 			l="$l aggr_us=$(cat "$K/contexts/0/monitoring_attrs/intervals/aggr_us")"
 			echo "KPB damon $l"
 		done

@@ -415,16 +415,23 @@ def damon_lines(c, s, rep, pr):
     for x in pr:
         by_t.setdefault(x["t"], []).append(x)
     stat = [x for x in pr if x.get("action") == "stat"]
-    seen = [mib(x["tried_bytes"]) for x in stat if float(x.get("tried_bytes", -1)) >= 0]
     end = {x["action"]: x for x in by_t.get("end", [])}
     g = []
-    if seen:
-        first = [mib(x["tried_bytes"]) for x in stat if x["t"] == "1"]
-        g.append(f"hot on node 1 by DAMON's stat scheme (tried regions): {first[0] if first else -1:.1f} MiB at 1 s, "
-                 f"at most {max(seen):.1f} MiB (hot set {hot_mib:.0f} MiB); "
-                 f"{'DAMON saw the hot set' if max(seen) >= 0.5 * hot_mib else 'DAMON did NOT see most of the hot set'}")
+    seen = [(x["t"], mib(x["tried_bytes"])) for x in stat if float(x.get("tried_bytes", -1)) >= 0 and x["t"] != "end"]
     if "stat" in end:
-        g.append(f"stat scheme over the run: {end['stat']['nr_tried']} regions, {mib(end['stat']['sz_tried']):.0f} MiB tried")
+        # Cumulative: a region counts once per aggregation interval in which it was hot.
+        tried = mib(end["stat"]["sz_tried"])
+        most = max((v for _, v in seen), default=0.0)
+        verdict = ("DAMON did NOT see the hot set" if tried < 0.1 * hot_mib else
+                   f"DAMON saw the hot set, and up to {most:.0f} MiB hot at once: its pattern takes in cold pages too"
+                   if most > 2 * hot_mib else
+                   "DAMON saw the hot set" if tried >= 0.9 * hot_mib else "DAMON saw part of the hot set")
+        g.append(f"DAMON's stat scheme (the migrate_hot pattern) found {tried:.1f} MiB of node-1 regions hot "
+                 f"over the run ({end['stat']['nr_tried']} region-intervals; hot set {hot_mib:.0f} MiB of "
+                 f"{float(meta.get('mib', 256)):.0f}): {verdict}")
+    if seen:
+        g.append("hot on node 1 at the probes (tried regions): "
+                 + ", ".join(f"{t} s {v:.1f} MiB" for t, v in seen))
     for a in ("migrate_hot", "migrate_cold"):
         if a in end:
             e = end[a]
@@ -432,8 +439,12 @@ def damon_lines(c, s, rep, pr):
                      f"quota exceeded {e['qt_exceeds']} times")
             series = [x for x in pr if x.get("action") == a and x["t"] != "end"]
             if series and float(series[0].get("esz", -1)) >= 0 and "goal" in series[0]:
-                g.append(f"{a} effective quota / goal current over time: " + ", ".join(
-                    f"{x['t']} s {float(x['esz']) / 1024:.0f} KiB / {x['goal'].split(':', 1)[1]}" for x in series))
+                g.append(f"{a} effective quota over time: " + ", ".join(
+                    f"{x['t']} s {float(x['esz']):.0f} B" +
+                    (f" (node 0 used {x['node0_used_bp']} bp)" if float(x.get("node0_used_bp", -1)) >= 0 else "")
+                    for x in series) +
+                    f" (goal {series[0]['goal'].split(':')[0]} {series[0]['goal'].rsplit('/', 1)[1]}; "
+                    f"current_value as sysfs reads it: {series[-1]['goal'].split(':')[1].split('/')[0]})")
     if pr:
         g.append(f"intervals at the end: sample {pr[-1].get('sample_us')} us, aggregation {pr[-1].get('aggr_us')} us")
     return f"- {label.get(c, c)}, {s}, rep {rep}: " + "; ".join(g)
