@@ -101,7 +101,10 @@ node_range() {
 # DAMON sysfs (Documentation/admin-guide/mm/damon/usage.rst). A new scheme directory starts
 # with every access_pattern range at 0..0 (a scheme that matches no region of non-zero size),
 # so every file a scheme depends on is written here, none left at its default, and the whole
-# tree is read back once per boot ("KPB damoncfg" lines).
+# tree is read back once per boot ("KPB damoncfg" lines). Left at their defaults, checked in
+# that read-back on 6.12 and 7.2, because nothing here uses them: the quota weights (no quota
+# for `damon`), the watermark levels (metric none), pid_target (paddr), and on 7.2 addr_unit 1
+# (byte addresses), pause N, probes 0, refresh_ms 0, goal_tuner consist and fail_charge_* 0.
 U32MAX=4294967295
 ULMAX=18446744073709551615
 dw() { # dw VALUE FILE: write a DAMON sysfs file; say so when it is missing or refuses
