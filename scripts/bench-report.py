@@ -10,6 +10,7 @@ import sys
 
 d = sys.argv[1]
 meta, results, samples, runs, notes, host = {}, [], {}, [], [], []
+damon, damoncfg = {}, {}  # DAMON probes per (contender, scenario, rep); sysfs read back per contender
 
 
 def kv(words):
@@ -32,6 +33,12 @@ for line in open(os.path.join(d, "raw.txt"), errors="replace"):
     elif w[1] == "sample":
         s = kv(w[2:])
         samples.setdefault((s["contender"], s["scenario"], s["rep"]), []).append(s)
+    elif w[1] == "damon":
+        x = kv(w[2:])
+        damon.setdefault((x["contender"], x["scenario"], x["rep"]), []).append(x)
+    elif w[1] == "damoncfg" and len(w) >= 4 and "=" in w[3]:
+        k, v = w[3].split("=", 1)
+        damoncfg.setdefault(kv([w[2]]).get("contender", "?"), {})[k] = v
     elif w[1] == "run":
         runs.append(kv(w[2:]))
     elif w[1] in ("note", "boot"):
@@ -40,12 +47,13 @@ hp = os.path.join(d, "host-record.txt")
 if os.path.exists(hp):
     host = [l.strip() for l in open(hp) if l.strip()]
 
-order = ["none", "kernel", "kernel-nb1", "damon", "kp-hint", "kp-mglru", "kp-both", "kp-default"]
+order = ["none", "kernel", "kernel-nb1", "damon", "damon-tier", "kp-hint", "kp-mglru", "kp-both", "kp-default"]
 label = {
     "none": "none (numa_balancing=0)",
     "kernel": "kernel (numa_balancing=2)",
     "kernel-nb1": "kernel (numa_balancing=1, not tiering)",
     "damon": "DAMON migrate_hot",
+    "damon-tier": "DAMON tiering (hot+cold, quota goals)",
     "kp-hint": "kpromoted hintfault",
     "kp-mglru": "kpromoted mglru",
     "kp-both": "kpromoted hintfault+mglru",
@@ -97,6 +105,20 @@ def med(rs, k, scale=1.0, fmt="{:.0f}", never=False):
     return s
 
 
+def medv(rs, k):
+    v = vals(rs, k)
+    return statistics.median(v) if v else None
+
+
+def added(rs, base_all, base_kt):
+    """CPU a contender added over none: the whole guest's busy time (user, system, irq; the
+    workload included), and its kernel threads (kpromoted_scan, kdamond, kworkers, kswapd)."""
+    a, k = medv(rs, "cpu_all"), medv(rs, "kthreads_all_cpu")
+    if base_all is None or a is None:
+        return "no none run"
+    return f"{a - base_all:+.0f} / {k - base_kt:+.0f}"
+
+
 def promoted_runs(rs):
     return [r for r in rs if float(r.get("precision", -1)) >= 0]
 
@@ -112,13 +134,21 @@ def kthread_migr(r):
 for r in ok:
     r["kthread_migr"] = str(kthread_migr(r))
     # numa_pages_migrated: numa_balancing=1 (not tiering) migrates without counting promotions.
-    r["promoted"] = str(max(float(r.get("pgpromote_success", 0)), float(r.get("kp_promoted_pages", 0)),
-                            float(r.get("numa_pages_migrated", 0)))
-                        if r["contender"] != "damon" else float(r.get("pgmigrate_success", 0)) - float(r.get("pgdemote", 0)))
+    # DAMON: what its migrate_hot scheme applied (sz_applied; runs before that key: migrations
+    # minus demotions), and its migrate_cold demotions, which pgdemote_* does not count.
+    if r["contender"].startswith("damon"):
+        r["promoted"] = r.get("damon_hot_applied_pages",
+                              str(float(r.get("pgmigrate_success", 0)) - float(r.get("pgdemote", 0))))
+    else:
+        r["promoted"] = str(max(float(r.get("pgpromote_success", 0)), float(r.get("kp_promoted_pages", 0)),
+                                float(r.get("numa_pages_migrated", 0))))
     # Demotions: the kernel's (pgdemote_*), and kpromoted's own exchange, which the kernel does not count.
-    r["demoted"] = str(float(r.get("pgdemote", 0)) + float(r.get("kp_demoted_for_room", 0)))
+    r["demoted"] = str(float(r.get("pgdemote", 0)) + float(r.get("kp_demoted_for_room", 0))
+                       + float(r.get("damon_cold_applied_pages", 0)))
     r["kp_scan_cpu_ms"] = str(float(r.get("kp_mglru_scan_cpu_ns", 0)) / 1e6)
     r["kthreads_cpu"] = str(float(r.get("cpu_kpscan", 0)) + float(r.get("cpu_kdamond", 0)))
+    # Kernel threads that work for a promoter: its own, the kworkers, kswapd (demotion).
+    r["kthreads_all_cpu"] = str(sum(float(r.get(k, 0)) for k in ("cpu_kpscan", "cpu_kdamond", "cpu_kworker", "cpu_kswapd")))
 
 mp = [r for r in results if r.get("scenario") == "movepages" and r.get("status") == "ok"]
 mp_mbps = vals(mp, "mbps")
@@ -181,8 +211,9 @@ for s in scenarios:
     L.append("")
     L.append("| contender | throughput Mpages/s | iteration p50 us | p99 us | max ms | app sys CPU ms | "
              "kpromoted_scan CPU ms | mglru_scan_cpu_ns (ms) | kdamond CPU ms | all kworkers CPU ms | table KiB | "
-             "kpromoted records (dropped) |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+             "kpromoted records (dropped) | guest busy CPU ms | added over none: all CPU / kthreads ms |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    base_all, base_kt = medv(sel("none", s), "cpu_all"), medv(sel("none", s), "kthreads_all_cpu")
     for c in contenders:
         rs = sel(c, s)
         if not rs:
@@ -196,11 +227,18 @@ for s in scenarios:
             med(rs, "app_stime_ms"),
             med(rs, "cpu_kpscan") if c.startswith("kp-") else "-",
             med(rs, "kp_scan_cpu_ms") if c.startswith("kp-") else "-",
-            med(rs, "cpu_kdamond") if c == "damon" else "-",
+            med(rs, "cpu_kdamond") if c.startswith("damon") else "-",
             med(rs, "cpu_kworker"),
             med(rs, "kp_table_bytes", 1 / 1024, "{:.0f}") if c.startswith("kp-") else "-",
             (med(rs, "kp_records") + " (" + med(rs, "kp_records_dropped") + ")") if c.startswith("kp-") else "-",
+            med(rs, "cpu_all"),
+            added(rs, base_all, base_kt) if c != "none" else "-",
         ]) + " |")
+    L.append("")
+    L.append("Guest busy CPU: user+system+irq time of both vCPUs over the scenario (/proc/stat), the workload "
+             "included; added over none: its median minus none's, for the whole guest and for the kernel threads "
+             "(kpromoted_scan, kdamond, kworkers, kswapd). The workload keeps about one vCPU busy and TCG's "
+             "timing swings between runs: differences of a few hundred ms are noise.")
     L.append("")
     if os.path.exists(os.path.join(d, f"{s}.png")) or True:
         L.append(f"![{s}]({s}.png)")
@@ -210,11 +248,6 @@ for s in scenarios:
 L.append("## Goals, checked on these figures")
 L.append("")
 kps = [c for c in contenders if c.startswith("kp-")]
-
-
-def medv(rs, k):
-    v = vals(rs, k)
-    return statistics.median(v) if v else None
 
 
 def precision_line(c, bar):
@@ -328,6 +361,110 @@ for c in kps:
 if mp_mbps:
     L.append(f"- move_pages(2) node 1 -> node 0 in this guest, 64 MiB in batches of 512 pages: "
              f"{statistics.median(mp_mbps):.1f} MB/s median [{min(mp_mbps):.1f}-{max(mp_mbps):.1f}]")
+L.append("")
+
+
+# DAMON: what it was told (its sysfs files read back) and what it saw and did (its probes).
+def mib(x):
+    return float(x) / 1048576
+
+
+def damon_config(c):
+    cfg = damoncfg.get(c)
+    if not cfg:
+        return None
+    out = []
+    for kd in sorted({k.split("/")[0] for k in cfg if k.split("/")[0].isdigit()}):
+        pre = f"{kd}/contexts/0/"
+        iv = pre + "monitoring_attrs/intervals/"
+        ctx = (f"kdamond {kd}: {cfg.get(pre + 'operations', '?')} "
+               f"[{cfg.get(pre + 'targets/0/regions/0/start', '?')}, {cfg.get(pre + 'targets/0/regions/0/end', '?')}), "
+               f"sample/aggr {cfg.get(iv + 'sample_us', '?')}/{cfg.get(iv + 'aggr_us', '?')} us")
+        if cfg.get(iv + "intervals_goal/aggrs", "0") != "0":
+            ctx += (f" self-tuned toward {cfg.get(iv + 'intervals_goal/access_bp')} bp in "
+                    f"{cfg.get(iv + 'intervals_goal/aggrs')} aggregations")
+        schemes = sorted({k.split("/")[4] for k in cfg if k.startswith(pre + "schemes/") and k.split("/")[4].isdigit()})
+        for n in schemes:
+            sp = pre + f"schemes/{n}/"
+            ap = sp + "access_pattern/"
+            g = lambda k: cfg.get(sp + k, "?")
+            one = (f"{g('action')}" + (f" to node {g('target_nid')}" if g('action').startswith("migrate") else "") +
+                   f": sz {cfg.get(ap + 'sz/min')}..{cfg.get(ap + 'sz/max')}, nr_accesses "
+                   f"{cfg.get(ap + 'nr_accesses/min')}..{cfg.get(ap + 'nr_accesses/max')}, age "
+                   f"{cfg.get(ap + 'age/min')}..{cfg.get(ap + 'age/max')}; quota {g('quotas/bytes')} B / "
+                   f"{g('quotas/ms')} ms per {g('quotas/reset_interval_ms')} ms")
+            if cfg.get(sp + "quotas/goals/nr_goals", "0") != "0":
+                one += (f", goal {g('quotas/goals/0/target_metric')} {g('quotas/goals/0/target_value')} "
+                        f"on node {g('quotas/goals/0/nid')}")
+            fl = []
+            for d in ("filters", "core_filters", "ops_filters"):
+                for i in range(int(cfg.get(sp + d + "/nr_filters", "0") or 0)):
+                    fp = f"{sp}{d}/{i}/"
+                    fl.append(f"{cfg.get(fp + 'type')} matching={cfg.get(fp + 'matching')}"
+                              + (f" allow={cfg.get(fp + 'allow')}" if fp + "allow" in cfg else ""))
+            one += "; filters " + (", ".join(fl) if fl else "none")
+            one += f"; watermarks {g('watermarks/metric')}"
+            ctx += f"; scheme {n} " + one
+        out.append(ctx)
+    return out
+
+
+def damon_lines(c, s, rep, pr):
+    hot_mib = float(meta.get("hot", 32))
+    by_t = {}
+    for x in pr:
+        by_t.setdefault(x["t"], []).append(x)
+    stat = [x for x in pr if x.get("action") == "stat"]
+    end = {x["action"]: x for x in by_t.get("end", [])}
+    g = []
+    seen = [(x["t"], mib(x["tried_bytes"])) for x in stat if float(x.get("tried_bytes", -1)) >= 0 and x["t"] != "end"]
+    if "stat" in end:
+        # Cumulative: a region counts once per aggregation interval in which it was hot.
+        tried = mib(end["stat"]["sz_tried"])
+        most = max((v for _, v in seen), default=0.0)
+        verdict = ("DAMON did NOT see the hot set" if tried < 0.1 * hot_mib else
+                   f"DAMON saw the hot set, and up to {most:.0f} MiB hot at once: its pattern takes in cold pages too"
+                   if most > 2 * hot_mib else
+                   "DAMON saw the hot set" if tried >= 0.9 * hot_mib else "DAMON saw part of the hot set")
+        g.append(f"DAMON's stat scheme (the migrate_hot pattern) found {tried:.1f} MiB of node-1 regions hot "
+                 f"over the run ({end['stat']['nr_tried']} region-intervals; hot set {hot_mib:.0f} MiB of "
+                 f"{float(meta.get('mib', 256)):.0f}): {verdict}")
+    if seen:
+        g.append("hot on node 1 at the probes (tried regions): "
+                 + ", ".join(f"{t} s {v:.1f} MiB" for t, v in seen))
+    for a in ("migrate_hot", "migrate_cold"):
+        if a in end:
+            e = end[a]
+            g.append(f"{a}: tried {mib(e['sz_tried']):.1f} MiB, applied {mib(e['sz_applied']):.1f} MiB, "
+                     f"quota exceeded {e['qt_exceeds']} times")
+            series = [x for x in pr if x.get("action") == a and x["t"] != "end"]
+            if series and float(series[0].get("esz", -1)) >= 0 and "goal" in series[0]:
+                g.append(f"{a} effective quota over time: " + ", ".join(
+                    f"{x['t']} s {float(x['esz']):.0f} B" +
+                    (f" (node 0 used {x['node0_used_bp']} bp)" if float(x.get("node0_used_bp", -1)) >= 0 else "")
+                    for x in series) +
+                    f" (goal {series[0]['goal'].split(':')[0]} {series[0]['goal'].rsplit('/', 1)[1]}; "
+                    f"current_value as sysfs reads it: {series[-1]['goal'].split(':')[1].split('/')[0]})")
+    if pr:
+        g.append(f"intervals at the end: sample {pr[-1].get('sample_us')} us, aggregation {pr[-1].get('aggr_us')} us")
+    return f"- {label.get(c, c)}, {s}, rep {rep}: " + "; ".join(g)
+
+
+dcs = [c for c in contenders if c.startswith("damon")]
+if dcs:
+    L.append("## DAMON: its configuration read back, and what it saw")
+    L.append("")
+    L.append("Every DAMON sysfs file is written by scripts/bench-guest.sh (none left at its default) and read "
+             "back after `state=on`; a `stat` scheme with the migrate_hot access pattern counts what DAMON calls "
+             "hot on node 1 (its tried regions, probed 1 s into the run and every 5 s), so a row of zeros above "
+             "is explained here by what DAMON saw.")
+    L.append("")
+    for c in dcs:
+        for line in damon_config(c) or ["no configuration read back (run before this report's version)"]:
+            L.append(f"- {label[c]}, " + line)
+    for (c, s, rep), pr in sorted(damon.items()):
+        L.append(damon_lines(c, s, rep, pr))
+    L.append("")
 L.append("")
 L.append("## Host record path (tests/unit/bench_record.c, kp_table_record from src/core/table.c)")
 L.append("")

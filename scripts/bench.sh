@@ -74,6 +74,8 @@ for rel in "${rels[@]}"; do
 		contenders="none kernel"
 		[[ $rel == bookworm ]] && contenders+=" kernel-nb1"
 		[[ $rel != bookworm ]] && contenders+=" damon"
+		# DAMON's node-memory quota goals (damon-tier) exist from Linux 6.16.
+		[[ $(printf '%s\n' 6.16 "${KP_KVER%%-*}" | sort -V | head -n 1) == 6.16 ]] && contenders+=" damon-tier"
 		contenders+=" kp-hint kp-mglru kp-both kp-default"
 	fi
 	nscen=$(tr ',' '\n' <<<"$SCENARIOS" | grep -c .)
