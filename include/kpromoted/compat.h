@@ -46,6 +46,11 @@ int kp_compat_demotion_target(int nid);
 long kp_compat_node_room(int nid, bool low);
 /* The sum of a node's zones' low watermarks, in pages, without any boost. */
 unsigned long kp_compat_node_low_wmark(int nid);
+/*
+ * Wakes a node's kswapd as any allocation that finds the node below its
+ * low watermark does: one page asked for without reclaim, and given back.
+ */
+void kp_compat_wake_kswapd(int nid);
 
 /*
  * MGLRU aging of one node's lruvec for every memory cgroup, as the

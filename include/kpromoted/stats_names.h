@@ -45,6 +45,7 @@
 	X(skipped_queue_full)	/* confirmed, workers' queues full */	\
 	X(waiting_for_room)	/* full fast node: wait while room is made (per run) */ \
 	X(demoted_for_room)	/* cold fast pages demoted in exchange */ \
+	X(room_kswapd_woken)	/* at that bound below the low watermark: kswapd woken to lift it */ \
 	X(room_owed_full)	/* full fast node: its demoted-not-yet-filled bound reached (per run) */ \
 	X(room_armed)		/* fast pages whose accessed bits were cleared to find cold ones */ \
 	X(room_kept)		/* of those, found in use: they stay */	\

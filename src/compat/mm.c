@@ -203,6 +203,16 @@ unsigned long kp_compat_node_low_wmark(int nid)
 	return wmark;
 }
 
+void kp_compat_wake_kswapd(int nid)
+{
+	/* GFP_NOWAIT: no direct reclaim, but below the low watermark the slow path wakes kswapd. */
+	struct page *page = alloc_pages_node(nid, GFP_NOWAIT | __GFP_THISNODE | __GFP_NOWARN |
+					     __GFP_NOMEMALLOC, 0);
+
+	if (page)
+		__free_page(page);
+}
+
 static unsigned int kp_scan_max_saved, kp_scan_max_ours;
 static bool kp_scan_max_changed;
 

@@ -287,6 +287,21 @@ static unsigned long kp_batch_room(struct kp_node_worker *w, unsigned long want)
 	spin_unlock(&w->lock);
 	if (!ask) {
 		kp_stat_inc(KP_STAT_room_owed_full);
+		/*
+		 * At the bound with the room below the low watermark: what was
+		 * demoted sits under it, and promotions do not allocate until
+		 * it is usable, so no allocation wakes kswapd. Where kswapd can
+		 * demote (the bound has no low watermark in it) it is woken,
+		 * as any allocation there would: it lifts the node to its high
+		 * watermark. (7.2 once waited 100 s so, at 1836 of 2048 hot
+		 * pages, with 1024 owed: THP's min_free_kbytes puts the low
+		 * watermark of a 1 GiB node near 10k pages.)
+		 */
+		if (kp_node_is_slow(kp_compat_demotion_target(w->nid)) &&
+		    kp_compat_node_room(w->nid, true) < (long)want) {
+			kp_compat_wake_kswapd(w->nid);
+			kp_stat_inc(KP_STAT_room_kswapd_woken);
+		}
 		return room + usable;
 	}
 	got = kp_room_make(w->nid, ask, READ_ONCE(w->nr_pending));
