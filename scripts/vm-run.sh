@@ -6,6 +6,10 @@
 # The run fails when the guest prints no "KP-EXIT <n>", n != 0, a TAP "not ok" appears, the
 # timeout hits, or the kernel logs a warning, oops, BUG, panic, lockup, stall, KASAN/UBSAN.
 # Usage: scripts/vm-run.sh RELEASE [extra kernel cmdline ...]
+# A guest still running at the timeout is taken apart before it is killed: its vCPUs'
+# registers (QEMU monitor, twice, to tell a spinning guest from a stopped QEMU) go to
+# RELEASE-<timestamp>.hang.log, then an NMI makes the kernel panic with its own backtrace
+# (unknown_nmi_panic) on the console.
 # Env: KP_RUN=/path/in/guest (script to run, default /tests/run.sh), KP_TIMEOUT (600 s),
 #      KP_VERBOSE=1 (stream the whole console), KP_ACCEL=tcg|kvm|auto (tcg), KP_NODE0_MB,
 #      KP_NODE1_MB, KP_SMP (2), KP_INITRD (another initramfs), KP_QEMU_ARGS (appended),
@@ -32,6 +36,9 @@ LOGDIR=$KP_CACHE/logs
 mkdir -p "$LOGDIR"
 stamp=$(date +%Y%m%d-%H%M%S)-$$
 CONSOLE=$LOGDIR/$REL-$stamp.console.log
+HANGLOG=$LOGDIR/$REL-$stamp.hang.log
+# The monitor socket lives in /tmp: a unix socket path is limited to 108 bytes.
+MONITOR=$(mktemp -u /tmp/kp-monitor.XXXXXX)
 TAP=$LOGDIR/$REL-$stamp.tap.log
 : >"$CONSOLE"
 : >"$TAP"
@@ -84,13 +91,14 @@ esac
 
 # shellcheck disable=SC2054 # commas belong to the option values
 cmdline=(console=ttyS0,115200 printk.time=1 panic_on_warn=1 oops=panic panic=-1
-	softlockup_panic=1 hung_task_panic=1 kp.tap=ttyS1)
+	softlockup_panic=1 hung_task_panic=1 unknown_nmi_panic kp.tap=ttyS1)
 [[ -n ${KP_RUN:-} ]] && cmdline+=("kp.run=$KP_RUN")
 cmdline+=("$@")
 
 # shellcheck disable=SC2206,SC2054 # KP_QEMU_ARGS is split on purpose; commas are QEMU's
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp "$SMP" -m "$((N0 + N1))M"
-	-machine pc,hmat=on -nographic -no-reboot -nic none -monitor none -parallel none
+	-machine pc,hmat=on -nographic -no-reboot -nic none -parallel none
+	-monitor "unix:$MONITOR,server=on,wait=off"
 	-serial "file:$CONSOLE" -serial "file:$TAP"
 	-object "memory-backend-ram,id=mem0,size=${N0}M"
 	-object "memory-backend-ram,id=mem1,size=${N1}M"
@@ -113,11 +121,67 @@ fi
 echo "vm-run $REL: kernel $KP_KVER, ${accel[*]}, ${SMP} vCPUs, node0 ${N0} MiB, node1 ${N1} MiB, timeout ${TIMEOUT}s"
 echo "vm-run $REL: cmdline: ${cmdline[*]}"
 t0=$SECONDS
-# A hung guest is a failure: TERM at the timeout, KILL 10 s later.
-timeout -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null >"$LOGDIR/$REL-$stamp.qemu.log" 2>&1 &
+# One HMP command to the guest's monitor; its answer on stdout (python3: bash has no unix
+# sockets). Gives up after a few seconds: a QEMU whose main loop is stuck answers nothing.
+monitor() {
+	python3 - "$MONITOR" "$1" <<'PY' 2>&1
+import re, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+def drain(t):
+    out, end = b"", time.time() + t
+    while time.time() < end:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if out.rstrip().endswith(b"(qemu)"):
+            break
+    return out
+drain(2)
+s.sendall(sys.argv[2].encode() + b"\n")
+# The monitor echoes the command with line-editing escapes: drop that line, keep the answer.
+text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", drain(10).decode(errors="replace"))
+print("\n".join(text.replace("\r", "").split("\n")[1:]).replace("(qemu)", "").rstrip())
+PY
+}
+
+# The guest at the timeout: registers of every vCPU twice, 3 s apart (the same RIPs: QEMU
+# itself is stuck or the vCPUs spin in place), then an NMI for the kernel's own backtrace.
+dump_hung_guest() {
+	{
+		echo "guest still running after ${TIMEOUT}s: vCPU registers, twice, 3 s apart"
+		monitor "info registers -a"
+		sleep 3
+		monitor "info registers -a"
+		echo "NMI sent: the kernel panics with its backtrace on the console (unknown_nmi_panic)"
+		monitor "nmi"
+	} >"$HANGLOG" 2>&1
+	sleep 20
+	monitor "quit" >/dev/null 2>&1 || true
+}
+
+# A hung guest is a failure: at the timeout it is dumped and stopped (above); TERM 60 s
+# later if it is still there, KILL 10 s after that.
+timeout -k 10 "$((TIMEOUT + 60))" "${qemu[@]}" </dev/null >"$LOGDIR/$REL-$stamp.qemu.log" 2>&1 &
 qpid=$!
+(
+	# Its sleep goes with it when the run ends first.
+	trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+	sleep "$TIMEOUT" &
+	nap=$!
+	wait "$nap"
+	kill -0 "$qpid" 2>/dev/null || exit 0
+	: >"$HANGLOG"
+	dump_hung_guest
+) &
+watchdog=$!
 # Interrupted: take the guest down with us (timeout passes TERM on to QEMU).
-trap 'kill "$qpid" 2>/dev/null; exit 130' INT TERM
+trap 'kill "$qpid" "$watchdog" 2>/dev/null; rm -f "$MONITOR"; exit 130' INT TERM
 # Stream the guest's test output (and, verbose, the console) while it runs.
 tails=()
 # Line-buffered (sed -u) so the two streams interleave by whole lines.
@@ -133,6 +197,11 @@ qrc=0
 wait "$qpid" || qrc=$?
 wait "${tails[@]}" 2>/dev/null || true
 elapsed=$((SECONDS - t0))
+kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || true
+rm -f "$MONITOR"
+# The watchdog took the guest down: that is the timeout, whatever QEMU's exit status.
+[[ -s $HANGLOG ]] && qrc=124
 
 # The kernel died while booting, before init ran (no KP-BEGIN): nothing of kpromoted has run
 # yet (only the guest's scripts load it). Seen once under TCG on 7.2 (an int3 oops in the timer
@@ -147,7 +216,7 @@ fi
 
 fail=()
 if [[ $qrc -eq 124 || $qrc -eq 137 ]]; then
-	fail+=("timeout: guest still running after ${TIMEOUT}s (hung?)")
+	fail+=("timeout: guest still running after ${TIMEOUT}s (hung?); vCPU registers: $HANGLOG")
 elif [[ $qrc -ne 0 ]]; then
 	fail+=("qemu exited with status $qrc: $(tail -n 3 "$LOGDIR/$REL-$stamp.qemu.log" | tr '\n' ' ')")
 fi
@@ -190,6 +259,10 @@ indent() { sed "s/^/$1/"; }
 echo "vm-run $REL: FAIL in ${elapsed}s (kernel $KP_KVER)"
 for r in "${fail[@]}"; do echo "  - $r"; done
 [[ -n $notok ]] && kp_tap_failures "$TAP"
+if [[ -s $HANGLOG ]]; then
+	echo "  vCPUs at the timeout (twice, 3 s apart; the backtrace follows in the console):"
+	grep -E '^(CPU#|RIP=)' "$HANGLOG" | sed 's/^/    /' || echo "    (the monitor did not answer: QEMU itself hung)"
+fi
 if [[ -n $bad ]]; then
 	echo "  offending console lines (line:text):"
 	indent "    " <<<"$bad"
