@@ -31,7 +31,7 @@ run() { # run CMD...: in the build chroot, output to the log, its tail on failur
 	kp_lock_release "$BUILD_REL"
 	need=()
 	for p in build-essential debhelper dh-dkms libkmod-dev pkgconf lintian fakeroot; do
-		in_chroot dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		in_chroot dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep '^install ok installed' >/dev/null ||
 			need+=("$p")
 	done
 	if [[ ${#need[@]} -gt 0 ]]; then

@@ -39,8 +39,8 @@ run rpmbuild -bb --nodeps --define "_topdir $top" --define "kp_version $version"
 rpm=$(cd "$KP_CHROOT$top/RPMS/noarch" && ls kpromoted-dkms-*.rpm)
 cp "$KP_CHROOT$top/RPMS/noarch/$rpm" "$PKGOUT/"
 files=$(in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep -c . || true)
-in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep -q "/usr/src/kpromoted-$version/dkms.conf" ||
+in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep "/usr/src/kpromoted-$version/dkms.conf" >/dev/null ||
 	kp_die "build-rpm: $rpm lacks /usr/src/kpromoted-$version/dkms.conf"
-in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep -q "/man4/kpromoted\.4" ||
+in_chroot rpm -qlp "$top/RPMS/noarch/$rpm" 2>/dev/null | grep "/man4/kpromoted\.4" >/dev/null ||
 	kp_die "build-rpm: $rpm lacks the man page kpromoted(4)"
 echo "build-rpm: $PKGOUT/$rpm ($files files)"

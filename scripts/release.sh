@@ -77,7 +77,7 @@ bootstrap_chroot() {
 	local tmp=$CHROOT.partial
 	if [[ -e $tmp ]]; then
 		# A previous run died half-way; refuse to delete through a live mount.
-		if findmnt -rn -o TARGET | grep -q "^$tmp/"; then
+		if findmnt -rn -o TARGET | grep "^$tmp/" >/dev/null; then
 			kp_die "$tmp has mounts below it; unmount them first"
 		fi
 		rm -rf --one-file-system "$tmp"

@@ -81,7 +81,7 @@ if [[ $accel_mode == auto ]]; then
 	kvm_works && accel_mode=kvm
 fi
 case $accel_mode in
-tcg) accel=(-accel tcg -cpu max) ;;
+tcg) accel=(-accel "tcg,thread=${KP_TCG_THREAD:-multi}" -cpu max) ;;
 kvm)
 	[[ -r /dev/kvm && -w /dev/kvm ]] || kp_die "KP_ACCEL=kvm but /dev/kvm is not usable"
 	accel=(-accel kvm -cpu host)
@@ -207,8 +207,8 @@ rm -f "$MONITOR"
 # yet (only the guest's scripts load it). Seen once under TCG on 7.2 (an int3 oops in the timer
 # interrupt while the kernel patched its own text). Boot once more, and say so; a second
 # failure is judged as usual.
-if [[ -z ${KP_BOOT_RETRIED:-} ]] && ! tr -d '\r' <"$CONSOLE" | grep -q '^KP-BEGIN ' &&
-	tr -d '\r' <"$CONSOLE" | grep -qE '\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|Oops)'; then
+if [[ -z ${KP_BOOT_RETRIED:-} ]] && ! grep -aq '^KP-BEGIN ' "$CONSOLE" &&
+	grep -aqE '\[ *[0-9]+\.[0-9]+\] .*(Kernel panic|Oops)' "$CONSOLE"; then
 	echo "vm-run $REL: the kernel panicked while booting, before init started; booting once more"
 	echo "vm-run $REL: that boot's console: $CONSOLE"
 	KP_BOOT_RETRIED=1 exec bash "$0" "${ARGS[@]}"

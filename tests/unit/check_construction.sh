@@ -59,7 +59,7 @@ configs_for_fields() {
 	local pairs=('->numa_scan_period:CONFIG_NUMA_BALANCING') pair pat opt bad=0
 	for pair in "${pairs[@]}"; do
 		pat=${pair%%:*} opt=${pair##*:}
-		if grep -rqF -- "$pat" src && ! dkms_configs | grep -qx "$opt"; then
+		if grep -rqF -- "$pat" src && ! dkms_configs | grep -x "$opt" >/dev/null; then
 			echo "src reads $pat, which needs $opt: not in dkms.conf BUILD_EXCLUSIVE_CONFIG"
 			bad=1
 		fi
@@ -179,7 +179,7 @@ for ko in "$@"; do
 		check "kernel config for $ko found (release env, headers)" false
 	fi
 	# Only the 6.1 aging call takes a scan_control.
-	if modinfo -F vermagic "$ko" | grep -q '^6\.1\.'; then
+	if modinfo -F vermagic "$ko" | grep '^6\.1\.' >/dev/null; then
 		check "6.1 aging's scan_control stand-in is read-only and all 0x7f ($ko)" \
 			fake_sc_filled "$ko"
 	fi
