@@ -1018,7 +1018,7 @@ int kpctl_owners_parse(const char *text, enum kpctl_by by, struct kpctl_owners *
 		o->id = id;
 		o->sighted = si;
 		o->promoted = pr;
-		if (buf[klen + used] == ' ')
+		if (buf[klen + used] == ' ' && by == KPCTL_BY_CGROUP && !o->other)
 			snprintf(o->path, sizeof(o->path), "%s", buf + klen + used + 1);
 		else if (buf[klen + used]) {
 			fail(err, errlen, "owners: line %d: bad line", lineno);

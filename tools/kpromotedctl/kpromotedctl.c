@@ -852,7 +852,8 @@ static bool in_path(const char *prog)
 static int write_png(const struct kpctl_span *s, const struct kpctl_fold *frames, int n,
 		     double interval, const char *png)
 {
-	FILE *g = popen("gnuplot", "w");
+	/* Its own messages would make more than one line: the file was checked writable before. */
+	FILE *g = popen("gnuplot 2>/dev/null", "w");
 	int st;
 
 	if (!g)
@@ -920,6 +921,14 @@ static int cmd_heatmap(int argc, char **argv)
 		return die(KPCTL_EUSAGE, "heatmap: unexpected argument '%.40s'", argv[optind]);
 	if (png && !in_path("gnuplot"))
 		return die(KPCTL_EFAIL, "heatmap: --png needs gnuplot (apt install gnuplot-nox)");
+	if (png) {
+		/* Before any frame: a file that cannot be written fails now, not after K maps. */
+		int fd = open(png, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return die(KPCTL_EFAIL, "heatmap: cannot write %.200s: %s", png, strerror(errno));
+		close(fd);
+	}
 	if (png && !count)
 		count = 10;
 	if (png && count > 100000)
