@@ -16,9 +16,9 @@
  * is the owner of the mm that maps it, which the placement check finds on
  * its reverse-map walk just before the page is queued (mm->owner, as for
  * the page's cpuset). That tgid is noted beside the source frame in a small
- * lossy array (KP_OWNER_NOTES words, a hash of the frame; a collision
- * overwrites) and taken when the frame is promoted; a frame whose note is
- * gone counts as `other`.
+ * lossy array (kp_owner_note_put(): KP_OWNER_NOTES words, KP_NOTE_PROBES
+ * from the frame's hash) and taken when the frame is promoted; a frame
+ * whose note is gone counts as `other`.
  *
  * The tables are module data, zero at every load; 48 KiB plus 64 KiB of
  * notes, whatever the machine.
@@ -34,9 +34,6 @@
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/owners.h"
 #include "kpromoted/table.h"
-
-#define KP_OWNER_NOTES 8192	/* a power of two */
-#define KP_NOTE_PFN_BITS 40
 
 static struct kp_owner_table kp_owners_proc, kp_owners_cgrp;
 static u64 kp_owner_notes[KP_OWNER_NOTES];
@@ -88,27 +85,10 @@ void kp_owners_sighted_memcg(struct mem_cgroup *memcg)
 	kp_owner_sight(&kp_owners_cgrp, kp_memcg_cgid(memcg), 1);
 }
 
-static u32 kp_note_slot(u64 pfn)
-{
-	return (u32)((pfn * 0x9E3779B97F4A7C15ull) >> 32) & (KP_OWNER_NOTES - 1);
-}
-
 void kp_owners_note(u64 pfn, int tgid)
 {
 	if (tgid > 0)
-		WRITE_ONCE(kp_owner_notes[kp_note_slot(pfn)],
-			   (u64)tgid << KP_NOTE_PFN_BITS | (pfn & KP_PFN_MAX));
-}
-
-/* The tgid noted for pfn (its note cleared), 0 when it has none. */
-static u64 kp_owners_take(u64 pfn)
-{
-	u64 *p = &kp_owner_notes[kp_note_slot(pfn)], w = READ_ONCE(*p);
-
-	if (!w || (w & KP_PFN_MAX) != (pfn & KP_PFN_MAX))
-		return 0;
-	cmpxchg64(p, w, 0);
-	return w >> KP_NOTE_PFN_BITS;
+		kp_owner_note_put(kp_owner_notes, pfn, (u64)tgid);
 }
 
 void kp_owners_promoted(const u64 *dst, const u64 *src, u32 n)
@@ -118,7 +98,7 @@ void kp_owners_promoted(const u64 *dst, const u64 *src, u32 n)
 	for (i = 0; i < n; i++) {
 		struct page *page = pfn_to_online_page(dst[i]);
 		struct folio *folio;
-		u64 nr, cgid = 0, tgid = src ? kp_owners_take(src[i]) : 0;
+		u64 nr, cgid = 0, tgid = src ? kp_owner_note_take(kp_owner_notes, src[i]) : 0;
 
 		if (!page)
 			continue;

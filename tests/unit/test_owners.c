@@ -80,5 +80,37 @@ int main(void)
 			dup += t.slot[k].key == t.slot[j].key;
 	CHECK(!dup && used() == KEYS, "race: one slot per key (%d used, %d twice)", used(), dup);
 	CHECK(total_sighted() == (u64)THREADS * ROUNDS, "race: every sighting counted");
+
+	/* Notes: a quarter full, as when 8 MiB of 4 KiB pages are queued at once: none lost. */
+	{
+		static u64 notes[KP_OWNER_NOTES];
+		u64 base = 262144, lost = 0, wrong = 0;
+
+		for (i = 0; i < KP_OWNER_NOTES / 4; i++)
+			kp_owner_note_put(notes, base + (u64)i * 3, 1000 + (u64)i);
+		for (i = 0; i < KP_OWNER_NOTES / 4; i++) {
+			u64 tgid = kp_owner_note_take(notes, base + (u64)i * 3);
+
+			lost += !tgid;
+			wrong += tgid && tgid != 1000 + (u64)i;
+		}
+		CHECK(!lost && !wrong, "notes: 2048 frames noted, all taken back (%llu lost, %llu wrong)",
+		      (unsigned long long)lost, (unsigned long long)wrong);
+		for (i = 0; i < KP_OWNER_NOTES; i++)
+			lost += notes[i] != 0;
+		CHECK(!lost, "notes: a taken note frees its word");
+		CHECK(!kp_owner_note_take(notes, 12345), "notes: a frame never noted has no owner");
+		kp_owner_note_put(notes, 77, 5);
+		kp_owner_note_put(notes, 77, 6);
+		CHECK(kp_owner_note_take(notes, 77) == 6 && !kp_owner_note_take(notes, 77),
+		      "notes: noted again, the newer owner replaces the older");
+		kp_owner_note_put(notes, 78, 0);
+		CHECK(!kp_owner_note_take(notes, 78), "notes: owner 0 is not noted");
+		/* Every word full of frames never promoted: a new note still goes in. */
+		for (i = 0; i < KP_OWNER_NOTES; i++)
+			notes[i] = (u64)1 << KP_NOTE_PFN_BITS | (u64)(1u << 30) | (u64)i;
+		kp_owner_note_put(notes, 99, 42);
+		CHECK(kp_owner_note_take(notes, 99) == 42, "notes: full of stale notes, a new one overwrites");
+	}
 	return tap_done("owners");
 }
