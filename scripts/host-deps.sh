@@ -8,7 +8,8 @@ set -euo pipefail
 # gcc/make/libc6-dev: host unit tests and guest test binaries; rsync: copying sources;
 # util-linux: flock/unshare; coreutils: timeout; clang + libclang-rt-14-dev (libFuzzer
 # and the sanitizer runtimes, only recommended by clang): the fuzz targets (tests/fuzz);
-# python3 + gnuplot-nox: the simulator's report and plots (tests/sim); prometheus: its
+# python3 + gnuplot-nox: the simulator's report and plots (tests/sim), and `kpromotedctl
+# heatmap --png` in test_cli.sh (the guest needs no gnuplot); prometheus: its
 # promtool checks `kpromotedctl stats --prometheus` (tools/kpromotedctl/tests/test_cli.sh);
 # bash-completion: the completion test sources its helpers; groff-base + man-db: the man
 # page test renders the pages with warnings on, as lintian does.

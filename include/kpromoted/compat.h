@@ -25,6 +25,7 @@ bool kp_compat_isolate_lru(struct folio *folio);
 struct kp_moved {
 	u32 nr, max;
 	u64 *pfn;
+	u64 *src;	/* NULL, or where each frame of pfn came from */
 };
 /*
  * Migrate the isolated folios on list to node nid, noting the frames they

@@ -101,4 +101,19 @@ void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id sr
 /* The page was seen not in use: its earlier evidence no longer counts. */
 void kp_record_idle(unsigned long pfn);
 
+/*
+ * owners.c: per-process and per-cgroup counts (debugfs `owners`). The
+ * sighted ones from any context, NMI included; the rest in process context.
+ */
+void kp_owners_reset(void);
+void kp_owners_sighted_task(struct task_struct *task);
+void kp_owners_sighted_memcg(struct mem_cgroup *memcg);
+/* tgid: the owner the placement check found for a queued frame (0: none). */
+void kp_owners_note(u64 pfn, int tgid);
+/* After a migration: the n frames it filled (dst) and where each came from (src, or NULL). */
+void kp_owners_promoted(const u64 *dst, const u64 *src, u32 n);
+void kp_owners_show(struct seq_file *m);
+/* record.c: debugfs `regions`, the heat of every 2 MiB region of the slow nodes. */
+void kp_regions_show(struct seq_file *m);
+
 #endif

@@ -32,6 +32,7 @@ struct kp_placement_in {
 	u64 nodes;		/* the policy's nodes (bind, preferred, interleave) */
 	bool cpuset_known;
 	u64 cpuset_mems;	/* the owner task's mems_allowed, when known */
+	int owner_tgid;		/* the mm's owner task (0: not known), for `owners` */
 };
 
 struct kp_placement {

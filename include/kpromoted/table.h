@@ -98,6 +98,7 @@ u32 kp_heat_decay(u32 heat, u32 gap, u32 half_life);
 #define KP_MAX_REGION_SPANS 8
 
 struct kp_region_span {
+	int nid;
 	u64 start_pfn;
 	u64 nr;			/* regions */
 	unsigned char *heat;

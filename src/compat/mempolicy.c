@@ -108,6 +108,7 @@ static void kp_owner_read(struct mm_struct *mm, bool want_policy, struct kp_plac
 		 * policy read here is alive.
 		 */
 		if (owner->mm == mm) {
+			out->owner_tgid = owner->tgid;
 			if (want_policy && owner->mempolicy)
 				kp_policy_read(owner->mempolicy, out);
 #ifdef CONFIG_CPUSETS

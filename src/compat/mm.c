@@ -94,8 +94,11 @@ static struct folio *kp_new_folio(struct folio *src, unsigned long private)
 	struct folio *dst = kp_alloc_dst(src, ctx->nid);
 	struct kp_moved *mv = ctx->moved;
 
-	if (dst && mv && mv->nr < mv->max)
+	if (dst && mv && mv->nr < mv->max) {
+		if (mv->src)
+			mv->src[mv->nr] = folio_pfn(src);
 		mv->pfn[mv->nr++] = folio_pfn(dst);
+	}
 	return dst;
 }
 

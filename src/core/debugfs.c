@@ -65,6 +65,20 @@ static int kp_symbols_file_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(kp_symbols_file);
 
+static int kp_regions_file_show(struct seq_file *m, void *v)
+{
+	kp_regions_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kp_regions_file);
+
+static int kp_owners_file_show(struct seq_file *m, void *v)
+{
+	kp_owners_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kp_owners_file);
+
 static int kp_filter_file_show(struct seq_file *m, void *v)
 {
 	kp_filter_show(m);
@@ -108,6 +122,8 @@ int kp_debugfs_init(void)
 	debugfs_create_file("sources", 0400, dir, NULL, &kp_sources_file_fops);
 	debugfs_create_file("hooks", 0400, dir, NULL, &kp_hooks_file_fops);
 	debugfs_create_file("symbols", 0400, dir, NULL, &kp_symbols_file_fops);
+	debugfs_create_file("regions", 0400, dir, NULL, &kp_regions_file_fops);
+	debugfs_create_file("owners", 0400, dir, NULL, &kp_owners_file_fops);
 	debugfs_create_file("filter", 0600, dir, NULL, &kp_filter_file_fops);
 	kp_dir = dir;
 	return 0;

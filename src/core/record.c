@@ -7,6 +7,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/confirm.h"
@@ -85,6 +86,58 @@ u64 kp_region_bytes(void)
 	return n;
 }
 
+/*
+ * debugfs `regions`: per span, `span node <nid> start_pfn <pfn> regions <n>`,
+ * then its heat bytes in order, KP_REGIONS_PER_LINE to a line in hex, a
+ * run of all-cold lines as one `z <regions>` line (the last line of a span
+ * may be shorter). A terabyte of slow memory is 512 Ki regions: 1 MiB of
+ * text when all of it is warm, a few lines when it is cold.
+ */
+#define KP_REGIONS_PER_LINE 64
+
+static void kp_regions_zeros(struct seq_file *m, u64 *zeros)
+{
+	if (*zeros)
+		seq_printf(m, "z %llu\n", *zeros);
+	*zeros = 0;
+}
+
+void kp_regions_show(struct seq_file *m)
+{
+	static const char hex[] = "0123456789abcdef";
+	char line[2 * KP_REGIONS_PER_LINE + 2];
+	int i;
+
+	for (i = 0; i < kp_regions.nr; i++) {
+		const struct kp_region_span *s = &kp_regions.span[i];
+		u64 j, zeros = 0;
+
+		seq_printf(m, "span node %d start_pfn %llu regions %llu\n", s->nid, s->start_pfn,
+			   s->nr);
+		for (j = 0; j < s->nr; j += KP_REGIONS_PER_LINE) {
+			u64 k, n = min_t(u64, KP_REGIONS_PER_LINE, s->nr - j);
+			bool warm = false;
+
+			for (k = 0; k < n; k++) {
+				unsigned char h = READ_ONCE(s->heat[j + k]);
+
+				line[2 * k] = hex[h >> 4];
+				line[2 * k + 1] = hex[h & 15];
+				warm |= h != 0;
+			}
+			if (!warm) {
+				zeros += n;
+				continue;
+			}
+			kp_regions_zeros(m, &zeros);
+			line[2 * n] = '\n';
+			line[2 * n + 1] = 0;
+			seq_puts(m, line);
+		}
+		kp_regions_zeros(m, &zeros);
+	}
+}
+
 static void kp_regions_free(void)
 {
 	while (kp_regions.nr > 0)
@@ -103,6 +156,7 @@ static int kp_regions_init(void)
 		if (!kp_node_is_slow(nid) || kp_regions.nr == KP_MAX_REGION_SPANS)
 			continue;
 		s = &kp_regions.span[kp_regions.nr];
+		s->nid = nid;
 		s->start_pfn = node_start_pfn(nid);
 		s->nr = DIV_ROUND_UP(node_spanned_pages(nid), 1UL << KP_REGION_SHIFT);
 		s->heat = vzalloc(s->nr);
@@ -135,6 +189,7 @@ int kp_table_init(void)
 		kp_tbl.slots = NULL;
 		return -ENOMEM;
 	}
+	kp_owners_reset();
 	WRITE_ONCE(kp_tbl_ready, true);
 	return 0;
 }

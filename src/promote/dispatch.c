@@ -131,6 +131,7 @@ enum kp_dispatch_result kp_dispatch(u64 pfn, int anid, u32 seen)
 		kp_stat_inc(KP_STAT_skipped_queue_full);
 		return KP_DISPATCH_QUEUE_FULL;
 	}
+	kp_owners_note(pfn, in.owner_tgid);
 	kp_room[nid]--;
 	kp_kick[nid] = true;
 	return kp_candidate(KP_DISPATCH_QUEUED);

@@ -47,6 +47,7 @@ struct kp_lane {
 	u64 pfn[KP_BATCH_MAX];		/* queue words: frame | stamp */
 	struct folio *folio[KP_BATCH_MAX];
 	u64 moved[KP_BATCH_MAX];	/* the frames a promotion filled */
+	u64 moved_src[KP_BATCH_MAX];	/* and the frames they came from */
 };
 
 struct kp_node_worker {
@@ -455,9 +456,10 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 	if (!listed)
 		return go_on;
 	from = folio_nid(list_first_entry(&list, struct folio, lru));
-	mv = (struct kp_moved){ .max = KP_BATCH_MAX, .pfn = l->moved };
+	mv = (struct kp_moved){ .max = KP_BATCH_MAX, .pfn = l->moved, .src = l->moved_src };
 	moved = kp_compat_migrate(&list, w->nid, &mv, &retried);
 	kp_room_promoted(l->moved, mv.nr);
+	kp_owners_promoted(l->moved, l->moved_src, mv.nr);
 	kp_credit_use(w, moved, room_free);
 	kp_stat_add(KP_STAT_promoted_pages, moved);
 	kp_stat_add(KP_STAT_promoted_bytes, (u64)moved << PAGE_SHIFT);

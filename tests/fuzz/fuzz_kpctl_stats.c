@@ -24,12 +24,71 @@
  * samples, names kpromoted_[a-z0-9_]*, counters exactly the families ending
  * in _total, label values without a quote, backslash or newline, values
  * decimal numbers, no series twice, as many samples as it returns.
+ * The first text as debugfs `regions` (heatmap): accepted or refused with
+ * one line and nothing kept; accepted, every span is folded into at most
+ * 64 x 32 cells each the hottest of its regions, and drawn; as `owners`
+ * (top): one line when refused; accepted, the rates of the second text
+ * against it are finite and never negative, sorted with `other` last.
  */
 #include <math.h>
 #include "fuzz.h"
 #include "kpctl.h"
 
 static struct kpctl_kvset a, b, model, again;
+static struct kpctl_owners own_a, own_b;
+
+static void check_regions(const char *text)
+{
+	struct kpctl_regions r;
+	struct kpctl_fold f;
+	char err[256] = "";
+	uint64_t j;
+	FILE *out;
+	int i;
+
+	if (kpctl_regions_parse(text, &r, err, sizeof(err))) {
+		FZ_ASSERT(*err && !strchr(err, '\n') && !r.n, "regions refused: '%s', %d spans", err, r.n);
+		return;
+	}
+	out = fopen("/dev/null", "w");
+	for (i = 0; i < r.n; i++) {
+		FZ_ASSERT(!kpctl_fold(&r.span[i], 64, 32, &f), "fold of %llu regions",
+			  (unsigned long long)r.span[i].nr);
+		FZ_ASSERT(f.rows >= 1 && f.rows <= 32 && f.cells <= (uint64_t)f.rows * 64 &&
+			  f.cells * f.per_cell >= r.span[i].nr, "fold: %d rows, %llu cells",
+			  f.rows, (unsigned long long)f.cells);
+		for (j = 0; j < r.span[i].nr; j++)
+			FZ_ASSERT(f.cell[j / f.per_cell] >= r.span[i].heat[j], "fold lost region %llu",
+				  (unsigned long long)j);
+		if (out)
+			kpctl_heatmap_render(&r.span[i], &f, i & 1, out);
+		kpctl_fold_free(&f);
+	}
+	if (out)
+		fclose(out);
+	kpctl_regions_free(&r);
+}
+
+static void check_owners(const char *t1, const char *t2)
+{
+	char err[256] = "";
+	int i;
+
+	if (kpctl_owners_parse(t1, KPCTL_BY_CGROUP, &own_a, err, sizeof(err))) {
+		FZ_ASSERT(*err && !strchr(err, '\n'), "owners refused: '%s'", err);
+		return;
+	}
+	if (kpctl_owners_parse(t2, KPCTL_BY_CGROUP, &own_b, err, sizeof(err)))
+		return;
+	kpctl_owners_rates(&own_a, &own_b, 1.0);
+	kpctl_owners_sort(&own_b);
+	for (i = 0; i < own_b.n; i++) {
+		FZ_ASSERT(isfinite(own_b.o[i].sighted_s) && own_b.o[i].sighted_s >= 0 &&
+			  isfinite(own_b.o[i].promoted_s) && own_b.o[i].promoted_s >= 0, "owner rates");
+		FZ_ASSERT(!own_b.o[i].other || i == own_b.n - 1 || own_b.o[i + 1].other,
+			  "other before a known owner");
+	}
+}
 
 static void kv_model(const char *text, struct kpctl_kvset *set)
 {
@@ -449,6 +508,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 					  "rate %d over %s s: %g", i, k ? "0" : "1", x[i]);
 		}
 	}
+	check_regions(t1);
+	check_owners(t1, t2);
 	free(t1);
 	free(t2);
 	return 0;

@@ -122,4 +122,82 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 int kpctl_settings_diff(const struct kpctl_kvset *saved, const struct kpctl_kvset *now,
 			char *err, size_t errlen);
 
+/*
+ * heatmap: debugfs `regions` (one heat byte per 2 MiB region of each slow
+ * node: `span node N start_pfn P regions R`, then lines of hex bytes, or
+ * `z COUNT` for a run of cold regions).
+ */
+#define KPCTL_MAX_SPANS 8
+#define KPCTL_REGION_BYTES (2ull << 20)
+struct kpctl_span {
+	int node;
+	uint64_t start_pfn, nr;
+	unsigned char *heat;	/* nr bytes, malloc'd */
+};
+struct kpctl_regions {
+	int n;
+	struct kpctl_span span[KPCTL_MAX_SPANS];
+};
+/* 0, or -1 with one line in err (r is then empty). Free with kpctl_regions_free. */
+int kpctl_regions_parse(const char *text, struct kpctl_regions *r, char *err, size_t errlen);
+void kpctl_regions_free(struct kpctl_regions *r);
+
+/*
+ * A span folded into at most max_rows rows of cols cells: each cell covers
+ * per_cell consecutive regions and holds the hottest of them, so one hot
+ * region stays visible whatever the size (1 GiB: a region a cell; 1 TiB:
+ * 256 a cell at 64 x 32).
+ */
+struct kpctl_fold {
+	int rows, cols;
+	uint64_t per_cell, cells;	/* cells: how many hold regions */
+	unsigned char *cell;		/* rows * cols, malloc'd */
+};
+int kpctl_fold(const struct kpctl_span *s, int cols, int max_rows, struct kpctl_fold *f);
+void kpctl_fold_free(struct kpctl_fold *f);
+/* 0 (cold) .. 9 (hottest): a log scale of a heat byte. */
+int kpctl_heat_level(unsigned int heat);
+/* The plain characters of the levels, cold to hot. */
+#define KPCTL_HEAT_CHARS " .:-=+*#%@"
+/* One span's map: a header, one line per row (its offset in the node), a legend. */
+void kpctl_heatmap_render(const struct kpctl_span *s, const struct kpctl_fold *f, bool color,
+			  FILE *out);
+/*
+ * gnuplot script for --png: frames[t] (nframes of them, interval seconds
+ * apart) are folds of span s with one column each; time on x, the node's
+ * physical offset on y, the level as colour. The data is inline.
+ */
+void kpctl_heatmap_gnuplot(const struct kpctl_span *s, const struct kpctl_fold *frames,
+			   int nframes, double interval, const char *png, FILE *out);
+
+/*
+ * top: debugfs `owners`: `process <tgid> <sighted> <promoted>`,
+ * `cgroup <id> <sighted> <promoted> [path]`, and per kind one
+ * `<kind> other <sighted> <promoted>`.
+ */
+enum kpctl_by { KPCTL_BY_PROCESS, KPCTL_BY_CGROUP };
+struct kpctl_owner {
+	uint64_t id;		/* tgid or cgroup id; 0 for `other` */
+	bool other;
+	uint64_t sighted, promoted;
+	double sighted_s, promoted_s;	/* rates, from kpctl_owners_rates */
+	char path[256];		/* cgroup path, "" when unknown */
+};
+struct kpctl_owners {
+	int n;
+	struct kpctl_owner o[1100];
+};
+/* The lines of one kind. 0, or -1 with one line in err. */
+int kpctl_owners_parse(const char *text, enum kpctl_by by, struct kpctl_owners *set, char *err,
+		       size_t errlen);
+/* Rates of cur against prev (secs apart; an owner new in cur counts from 0). */
+void kpctl_owners_rates(const struct kpctl_owners *prev, struct kpctl_owners *cur, double secs);
+/* Most promoted pages first, then most sighted; `other` last. */
+void kpctl_owners_sort(struct kpctl_owners *set);
+/* Name of an owner for the table (process: its comm), NULL when not known. */
+typedef const char *(*kpctl_owner_name_fn)(const struct kpctl_owner *o, void *ctx);
+/* The table, at most max_rows owners (and `other` when it has counts). */
+void kpctl_top_render(const struct kpctl_owners *set, enum kpctl_by by, int max_rows,
+		      kpctl_owner_name_fn name, void *ctx, FILE *out);
+
 #endif

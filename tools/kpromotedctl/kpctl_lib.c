@@ -727,3 +727,380 @@ int kpctl_prometheus(const struct kpctl_kvset *stats, const struct kpctl_kvset *
 	free(fams);
 	return samples;
 }
+
+/* ---- heatmap: debugfs `regions` ---- */
+
+void kpctl_regions_free(struct kpctl_regions *r)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		free(r->span[i].heat);
+	r->n = 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* No span is larger than 64 TiB (32 Mi regions): anything more is corrupt text. */
+#define KPCTL_MAX_SPAN_REGIONS (32ull << 20)
+
+int kpctl_regions_parse(const char *text, struct kpctl_regions *r, char *err, size_t errlen)
+{
+	const char *line = text;
+	struct kpctl_span *s = NULL;
+	uint64_t at = 0;
+	int lineno = 0;
+
+	r->n = 0;
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line), k;
+		char buf[128];
+
+		lineno++;
+		if (!strncmp(line, "span ", 5)) {
+			int node, used = 0;
+			unsigned long long pfn, nr;
+
+			if (s && at != s->nr)
+				goto short_span;
+			snprintf(buf, sizeof(buf), "%.*s", (int)(len < 127 ? len : 127), line);
+			if (sscanf(buf, "span node %d start_pfn %llu regions %llu%n", &node, &pfn, &nr,
+				   &used) != 3 || (size_t)used != len || node < 0 || !nr ||
+			    nr > KPCTL_MAX_SPAN_REGIONS) {
+				fail(err, errlen, "regions: line %d: bad span line", lineno);
+				goto bad;
+			}
+			if (r->n == KPCTL_MAX_SPANS) {
+				fail(err, errlen, "regions: more than %d spans", KPCTL_MAX_SPANS);
+				goto bad;
+			}
+			s = &r->span[r->n];
+			s->heat = calloc(nr, 1);
+			if (!s->heat) {
+				fail(err, errlen, "regions: out of memory");
+				goto bad;
+			}
+			s->node = node;
+			s->start_pfn = pfn;
+			s->nr = nr;
+			r->n++;
+			at = 0;
+		} else if (!s) {
+			fail(err, errlen, "regions: line %d: heat before any span line", lineno);
+			goto bad;
+		} else if (len > 2 && line[0] == 'z' && line[1] == ' ') {
+			uint64_t z = 0;
+
+			for (k = 2; k < len; k++) {
+				if (line[k] < '0' || line[k] > '9' || z > KPCTL_MAX_SPAN_REGIONS)
+					break;
+				z = z * 10 + (uint64_t)(line[k] - '0');
+			}
+			if (k != len || !z || z > s->nr - at) {
+				fail(err, errlen, "regions: line %d: bad run of cold regions", lineno);
+				goto bad;
+			}
+			at += z;
+		} else {
+			if (!len || len % 2 || len / 2 > s->nr - at) {
+				fail(err, errlen, "regions: line %d: bad heat line", lineno);
+				goto bad;
+			}
+			for (k = 0; k < len; k += 2) {
+				int hi = hexval(line[k]), lo = hexval(line[k + 1]);
+
+				if (hi < 0 || lo < 0) {
+					fail(err, errlen, "regions: line %d: not hex", lineno);
+					goto bad;
+				}
+				s->heat[at++] = (unsigned char)(hi << 4 | lo);
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (s && at != s->nr)
+		goto short_span;
+	return 0;
+short_span:
+	fail(err, errlen, "regions: span of node %d: %llu of %llu regions", s->node,
+	     (unsigned long long)at, (unsigned long long)s->nr);
+bad:
+	kpctl_regions_free(r);
+	return -1;
+}
+
+void kpctl_fold_free(struct kpctl_fold *f)
+{
+	free(f->cell);
+	f->cell = NULL;
+}
+
+int kpctl_fold(const struct kpctl_span *s, int cols, int max_rows, struct kpctl_fold *f)
+{
+	uint64_t cap = (uint64_t)cols * (uint64_t)max_rows, i;
+
+	memset(f, 0, sizeof(*f));
+	if (cols < 1 || max_rows < 1 || !s->nr)
+		return -1;
+	f->per_cell = (s->nr + cap - 1) / cap;
+	f->cells = (s->nr + f->per_cell - 1) / f->per_cell;
+	f->cols = cols;
+	f->rows = (int)((f->cells + (uint64_t)cols - 1) / (uint64_t)cols);
+	f->cell = calloc((size_t)f->rows * (size_t)cols, 1);
+	if (!f->cell)
+		return -1;
+	for (i = 0; i < s->nr; i++) {
+		unsigned char *c = &f->cell[i / f->per_cell];
+
+		if (s->heat[i] > *c)
+			*c = s->heat[i];
+	}
+	return 0;
+}
+
+int kpctl_heat_level(unsigned int heat)
+{
+	int log2 = 0;
+
+	if (!heat)
+		return 0;
+	if (heat > 255)
+		heat = 255;
+	while (heat >> (log2 + 1))
+		log2++;
+	/* 1 -> 1, 2 -> 2, 4 -> 3, ..., 64 -> 7, 128..255 -> 9. */
+	return 1 + log2 * 8 / 7;
+}
+
+/* 256-colour backgrounds, cold to hot (level 0: the terminal's own). */
+static const int heat_colour[10] = { 0, 17, 19, 25, 31, 37, 178, 208, 202, 196 };
+
+static void fmt_offset(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes >= (1ull << 30))
+		snprintf(buf, len, "%7.2fG", (double)bytes / (1ull << 30));
+	else
+		snprintf(buf, len, "%7.1fM", (double)bytes / (1ull << 20));
+}
+
+void kpctl_heatmap_render(const struct kpctl_span *s, const struct kpctl_fold *f, bool color,
+			  FILE *out)
+{
+	uint64_t warm = 0, i, cell_bytes = f->per_cell * KPCTL_REGION_BYTES;
+	char size[32], per[32], off[32];
+	int row, col;
+
+	for (i = 0; i < s->nr; i++)
+		warm += s->heat[i] != 0;
+	kpctl_fmt_bytes(s->nr * KPCTL_REGION_BYTES, size, sizeof(size));
+	kpctl_fmt_bytes(cell_bytes, per, sizeof(per));
+	fprintf(out, "node %d: %s from pfn %llu, %llu regions of 2 MiB, %s a cell, %llu warm\n",
+		s->node, size, (unsigned long long)s->start_pfn, (unsigned long long)s->nr, per,
+		(unsigned long long)warm);
+	for (row = 0; row < f->rows; row++) {
+		int last = -1;
+
+		fmt_offset((uint64_t)row * (uint64_t)f->cols * cell_bytes, off, sizeof(off));
+		fprintf(out, "%s |", off);
+		for (col = 0; col < f->cols; col++) {
+			uint64_t c = (uint64_t)row * (uint64_t)f->cols + (uint64_t)col;
+			int lv;
+
+			if (c >= f->cells)
+				break;
+			lv = kpctl_heat_level(f->cell[c]);
+			if (color && lv != last) {
+				if (lv)
+					fprintf(out, "\033[48;5;%dm", heat_colour[lv]);
+				else
+					fputs("\033[0m", out);
+				last = lv;
+			}
+			fputc(KPCTL_HEAT_CHARS[lv], out);
+		}
+		if (color && last > 0)
+			fputs("\033[0m", out);
+		fputs("|\n", out);
+	}
+	fprintf(out, "%9s cold '%s' hot: the hottest 2 MiB region of each cell\n", "",
+		KPCTL_HEAT_CHARS);
+}
+
+/* A file name in a single-quoted gnuplot string: no quote, no newline. */
+static bool gnuplot_safe(const char *s)
+{
+	return !strpbrk(s, "'\n\r");
+}
+
+void kpctl_heatmap_gnuplot(const struct kpctl_span *s, const struct kpctl_fold *frames,
+			   int nframes, double interval, const char *png, FILE *out)
+{
+	double gib = (double)KPCTL_REGION_BYTES / (1ull << 30);
+	int t;
+	uint64_t c;
+
+	if (!gnuplot_safe(png))
+		return;
+	fprintf(out, "set terminal png size 1000,600\n"
+		     "set output '%s'\n"
+		     "set title 'kpromoted: heat of slow node %d by physical region'\n"
+		     "set xlabel 'time (s)'\n"
+		     "set ylabel 'offset in node %d (GiB)'\n"
+		     "set cblabel 'heat (log scale, 0 cold .. 9 hottest)'\n"
+		     "set cbrange [0:9]\n"
+		     "set palette defined (0 'black', 1 'navy', 4 'blue', 6 'orange', 9 'red')\n"
+		     "set xrange [%g:%g]\n"
+		     "set yrange [0:%g]\n"
+		     "plot '-' using 1:2:3 with image notitle\n",
+		png, s->node, s->node, -interval / 2, (nframes - 0.5) * interval,
+		(double)s->nr * gib);
+	for (t = 0; t < nframes; t++) {
+		const struct kpctl_fold *f = &frames[t];
+
+		for (c = 0; c < f->cells; c++)
+			fprintf(out, "%g %g %d\n", t * interval,
+				((double)c + 0.5) * (double)f->per_cell * gib,
+				kpctl_heat_level(f->cell[c]));
+	}
+	fputs("e\n", out);
+}
+
+/* ---- top: debugfs `owners` ---- */
+
+int kpctl_owners_parse(const char *text, enum kpctl_by by, struct kpctl_owners *set, char *err,
+		       size_t errlen)
+{
+	const char *kind = by == KPCTL_BY_CGROUP ? "cgroup " : "process ";
+	size_t klen = strlen(kind);
+	const char *line = text;
+	int lineno = 0;
+
+	set->n = 0;
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		struct kpctl_owner *o = &set->o[set->n];
+		unsigned long long id = 0, si, pr;
+		char buf[400], idw[32];
+		int used = 0;
+
+		lineno++;
+		if (len < klen || strncmp(line, kind, klen)) {
+			line = end ? end + 1 : NULL;
+			continue;
+		}
+		if (len >= sizeof(buf)) {
+			fail(err, errlen, "owners: line %d too long", lineno);
+			return -1;
+		}
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		line = end ? end + 1 : NULL;
+		if (set->n == (int)(sizeof(set->o) / sizeof(set->o[0]))) {
+			fail(err, errlen, "owners: more than %d owners", set->n);
+			return -1;
+		}
+		memset(o, 0, sizeof(*o));
+		if (sscanf(buf + klen, "%31s %llu %llu%n", idw, &si, &pr, &used) != 3 ||
+		    (strcmp(idw, "other") && (!kpctl_is_u64(idw) || !(id = strtoull(idw, NULL, 10))))) {
+			fail(err, errlen, "owners: line %d: bad line", lineno);
+			return -1;
+		}
+		o->other = !strcmp(idw, "other");
+		o->id = id;
+		o->sighted = si;
+		o->promoted = pr;
+		if (buf[klen + used] == ' ' && by == KPCTL_BY_CGROUP && !o->other)
+			snprintf(o->path, sizeof(o->path), "%s", buf + klen + used + 1);
+		else if (buf[klen + used]) {
+			fail(err, errlen, "owners: line %d: bad line", lineno);
+			return -1;
+		}
+		set->n++;
+	}
+	return 0;
+}
+
+void kpctl_owners_rates(const struct kpctl_owners *prev, struct kpctl_owners *cur, double secs)
+{
+	int i, j;
+
+	for (i = 0; i < cur->n; i++) {
+		struct kpctl_owner *o = &cur->o[i];
+		uint64_t ps = 0, pp = 0;
+
+		for (j = 0; prev && j < prev->n; j++)
+			if (prev->o[j].other == o->other && prev->o[j].id == o->id) {
+				ps = prev->o[j].sighted;
+				pp = prev->o[j].promoted;
+				break;
+			}
+		o->sighted_s = secs > 0 && o->sighted >= ps ? (double)(o->sighted - ps) / secs : 0;
+		o->promoted_s = secs > 0 && o->promoted >= pp ? (double)(o->promoted - pp) / secs : 0;
+	}
+}
+
+static int owner_cmp(const void *a, const void *b)
+{
+	const struct kpctl_owner *x = a, *y = b;
+
+	if (x->other != y->other)
+		return x->other ? 1 : -1;
+	if (x->promoted != y->promoted)
+		return x->promoted > y->promoted ? -1 : 1;
+	if (x->sighted != y->sighted)
+		return x->sighted > y->sighted ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void kpctl_owners_sort(struct kpctl_owners *set)
+{
+	qsort(set->o, (size_t)set->n, sizeof(set->o[0]), owner_cmp);
+}
+
+void kpctl_top_render(const struct kpctl_owners *set, enum kpctl_by by, int max_rows,
+		      kpctl_owner_name_fn name, void *ctx, FILE *out)
+{
+	uint64_t ts = 0, tp = 0;
+	int i, shown = 0;
+
+	for (i = 0; i < set->n; i++) {
+		ts += set->o[i].sighted;
+		tp += set->o[i].promoted;
+	}
+	fprintf(out, "%llu owners, %llu sightings, %llu pages promoted\n",
+		(unsigned long long)(set->n - (set->n && set->o[set->n - 1].other)),
+		(unsigned long long)ts, (unsigned long long)tp);
+	fprintf(out, "%10s %10s %12s %10s %10s  %s\n", by == KPCTL_BY_CGROUP ? "CGROUP-ID" : "PID",
+		"SIGHTED/s", "SIGHTED", "PROMOTED/s", "PROMOTED", by == KPCTL_BY_CGROUP ? "CGROUP" : "COMMAND");
+	for (i = 0; i < set->n; i++) {
+		const struct kpctl_owner *o = &set->o[i];
+		const char *n;
+		char id[24];
+
+		if (o->other) {
+			if (!o->sighted && !o->promoted)
+				continue;
+		} else if (shown++ >= max_rows) {
+			continue;
+		}
+		n = o->other ? "(other: unknown owner, or no slot left)" : name ? name(o, ctx) : NULL;
+		if (!n || !*n)
+			n = by == KPCTL_BY_CGROUP ? (o->path[0] ? o->path : "(removed)") : "(exited)";
+		if (o->other)
+			snprintf(id, sizeof(id), "-");
+		else
+			snprintf(id, sizeof(id), "%llu", (unsigned long long)o->id);
+		fprintf(out, "%10s %10.0f %12llu %10.0f %10llu  %s\n", id, o->sighted_s,
+			(unsigned long long)o->sighted, o->promoted_s, (unsigned long long)o->promoted,
+			n);
+	}
+}

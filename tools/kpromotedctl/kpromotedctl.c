@@ -7,6 +7,8 @@
  *   kpromotedctl status [--interval S]
  *   kpromotedctl stats [--json | --prometheus]
  *   kpromotedctl watch [--interval S] [--iterations N]
+ *   kpromotedctl heatmap [--node N] [--interval S] [--count K] [--png FILE]
+ *   kpromotedctl top [--by process|cgroup] [--interval S] [--count K]
  *
  * Every failure is one line on stderr and a distinct exit code (kpctl.h).
  * KPROMOTEDCTL_ROOT prefixes every /sys, /proc and /run path (tests use a fake
@@ -72,10 +74,10 @@ static const char *path(const char *p)
 	return buf[i];
 }
 
-/* Whole file into a malloc'd string (NULL and errno on failure). */
-static char *slurp(const char *p)
+/* Whole file (at most max - 1 bytes) into a malloc'd string (NULL and errno on failure). */
+static char *slurp_max(const char *p, size_t max)
 {
-	size_t len = 0;
+	size_t len = 0, cap = FILE_MAX;
 	ssize_t n;
 	char *buf;
 	int fd;
@@ -83,13 +85,30 @@ static char *slurp(const char *p)
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	buf = malloc(FILE_MAX);
+	buf = malloc(cap);
 	if (!buf) {
 		close(fd);
 		errno = ENOMEM;
 		return NULL;
 	}
-	while (len < FILE_MAX - 1 && (n = read(fd, buf + len, FILE_MAX - 1 - len)) != 0) {
+	for (;;) {
+		if (len == cap - 1 && cap < max) {
+			char *more = realloc(buf, cap * 2 < max ? cap * 2 : max);
+
+			if (!more) {
+				free(buf);
+				close(fd);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = more;
+			cap = cap * 2 < max ? cap * 2 : max;
+		}
+		if (len >= cap - 1)
+			break;
+		n = read(fd, buf + len, cap - 1 - len);
+		if (!n)
+			break;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -104,6 +123,11 @@ static char *slurp(const char *p)
 	buf[len] = '\0';
 	close(fd);
 	return buf;
+}
+
+static char *slurp(const char *p)
+{
+	return slurp_max(p, FILE_MAX);
 }
 
 static int read_kv(const char *p, struct kpctl_kvset *set)
@@ -763,6 +787,321 @@ out:
 	return rc;
 }
 
+/* ---- heatmap, top ---- */
+
+/* regions at 1 TiB when all of it is warm: about 1 MiB; room for 64 TiB. */
+#define REGIONS_MAX (80u << 20)
+#define HEAT_COLS 64
+#define HEAT_ROWS 32
+#define PNG_CELLS 256
+
+static int read_debugfs_text(const char *name, size_t max, char **text)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), KP_DEBUGFS "/%s", name);
+	*text = slurp_max(path(p), max);
+	if (*text)
+		return 0;
+	if (errno == ENOENT && !module_loaded())
+		return die(KPCTL_ENOTLOADED, "kpromoted was unloaded");
+	return die(KPCTL_EFAIL, "cannot read %s: %s", path(p), strerror(errno));
+}
+
+static int read_regions(struct kpctl_regions *r, int node)
+{
+	char *text, err[256];
+	int rc = read_debugfs_text("regions", REGIONS_MAX, &text), i, keep = 0;
+
+	if (rc)
+		return rc;
+	rc = kpctl_regions_parse(text, r, err, sizeof(err));
+	free(text);
+	if (rc)
+		return die(KPCTL_EFAIL, "%s", err);
+	if (node < 0)
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		if (r->span[i].node == node)
+			r->span[keep++] = r->span[i];
+		else
+			free(r->span[i].heat);
+	}
+	r->n = keep;
+	return keep ? 0 : die(KPCTL_EUSAGE, "heatmap: node %d is not a slow node kpromoted watches",
+			      node);
+}
+
+/* An executable named prog in PATH. */
+static bool in_path(const char *prog)
+{
+	const char *p = getenv("PATH");
+	char buf[4096];
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? p : ".", prog);
+		if (!access(buf, X_OK))
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+static int write_png(const struct kpctl_span *s, const struct kpctl_fold *frames, int n,
+		     double interval, const char *png)
+{
+	/* Its own messages would make more than one line: the file was checked writable before. */
+	FILE *g = popen("gnuplot 2>/dev/null", "w");
+	int st;
+
+	if (!g)
+		return die(KPCTL_EFAIL, "heatmap: cannot run gnuplot: %s", strerror(errno));
+	kpctl_heatmap_gnuplot(s, frames, n, interval, png, g);
+	st = pclose(g);
+	if (st)
+		return die(KPCTL_EFAIL, "heatmap: gnuplot failed to write %s (exit status %d)", png,
+			   st > 255 ? st >> 8 : st);
+	return 0;
+}
+
+static bool use_color(bool tty)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return tty && !(nc && *nc) && !(term && !strcmp(term, "dumb"));
+}
+
+static int cmd_heatmap(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "node", required_argument, NULL, 'N' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "png", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool tty = isatty(STDOUT_FILENO), color = use_color(tty);
+	struct kpctl_fold *frames = NULL;
+	struct kpctl_regions r = { 0 };
+	const char *png = NULL;
+	double interval = 1, start;
+	long count = 0, node = -1, i;
+	int c, rc, k, nframes = 0;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+N:i:c:P:", longopts, NULL)) != -1) {
+		if (c == 'N') {
+			errno = 0;
+			node = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || node < 0 || node > 63)
+				return die(KPCTL_EUSAGE, "heatmap: bad --node '%.40s' (a node id, 0..63)",
+					   optarg);
+		} else if (c == 'i') {
+			if (kpctl_parse_interval(optarg, &interval))
+				return die(KPCTL_EUSAGE, "heatmap: bad --interval '%.40s' (seconds, 0.05..3600)",
+					   optarg);
+		} else if (c == 'c') {
+			if (kpctl_parse_count(optarg, &count))
+				return die(KPCTL_EUSAGE, "heatmap: bad --count '%.40s' (1..1000000)", optarg);
+		} else if (c == 'P') {
+			if (!*optarg || strpbrk(optarg, "'\n\r"))
+				return die(KPCTL_EUSAGE, "heatmap: bad --png file name '%.40s' (no quote, no newline)",
+					   optarg);
+			png = optarg;
+		} else {
+			return die(KPCTL_EUSAGE, "heatmap: unknown option '%.40s' (see kpromotedctl --help)",
+				   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return die(KPCTL_EUSAGE, "heatmap: unexpected argument '%.40s'", argv[optind]);
+	if (png && !in_path("gnuplot"))
+		return die(KPCTL_EFAIL, "heatmap: --png needs gnuplot (apt install gnuplot-nox)");
+	if (png) {
+		/* Before any frame: a file that cannot be written fails now, not after K maps. */
+		int fd = open(png, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return die(KPCTL_EFAIL, "heatmap: cannot write %.200s: %s", png, strerror(errno));
+		close(fd);
+	}
+	if (png && !count)
+		count = 10;
+	if (png && count > 100000)
+		return die(KPCTL_EUSAGE, "heatmap: --png takes at most 100000 frames (--count)");
+	rc = need_loaded_and_debugfs();
+	if (rc)
+		return rc;
+	if (png) {
+		frames = calloc((size_t)count, sizeof(*frames));
+		if (!frames)
+			return die(KPCTL_EFAIL, "out of memory");
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	start = now_s();
+	for (i = 0; !stop && (!count || i < count); i++) {
+		if (i)
+			sleep_s(interval);
+		if (stop)
+			break;
+		rc = read_regions(&r, (int)node);
+		if (rc)
+			goto out;
+		if (!r.n) {
+			rc = die(KPCTL_EFAIL, "heatmap: kpromoted watches no slow node");
+			goto out;
+		}
+		if (tty)
+			fputs("\033[H\033[J", stdout);
+		else if (i)
+			putchar('\n');
+		printf("kpromoted heatmap  t=%.0fs  every %.1fs%s\n", now_s() - start, interval,
+		       tty ? "  (Ctrl-C to quit)" : "");
+		for (k = 0; k < r.n; k++) {
+			struct kpctl_fold f;
+
+			if (kpctl_fold(&r.span[k], HEAT_COLS, HEAT_ROWS, &f)) {
+				rc = die(KPCTL_EFAIL, "out of memory");
+				goto out;
+			}
+			kpctl_heatmap_render(&r.span[k], &f, color, stdout);
+			kpctl_fold_free(&f);
+		}
+		/* The image: the first span shown (--node picks another). */
+		if (png && kpctl_fold(&r.span[0], 1, PNG_CELLS, &frames[nframes++])) {
+			rc = die(KPCTL_EFAIL, "out of memory");
+			goto out;
+		}
+		fflush(stdout);
+		if (i + 1 < count || !count)
+			kpctl_regions_free(&r);
+	}
+	rc = KPCTL_OK;
+	if (png && nframes)
+		rc = write_png(&r.span[0], frames, nframes, interval, png);
+	if (!rc && (fflush(stdout) || ferror(stdout)))
+		rc = die(KPCTL_EFAIL, "cannot write the output: %s", strerror(errno));
+out:
+	for (k = 0; frames && k < nframes; k++)
+		kpctl_fold_free(&frames[k]);
+	free(frames);
+	kpctl_regions_free(&r);
+	return rc;
+}
+
+/* A process's comm, from /proc (NULL when it has exited). */
+static const char *owner_name(const struct kpctl_owner *o, void *ctx)
+{
+	char *buf = ctx, p[64];
+
+	if (o->path[0])
+		return o->path;
+	snprintf(p, sizeof(p), "/proc/%llu/comm", (unsigned long long)o->id);
+	if (read_line(p, buf, 64) || !*buf)
+		return NULL;
+	return buf;
+}
+
+static int read_owners(struct kpctl_owners *set, enum kpctl_by by)
+{
+	char *text, err[256];
+	int rc = read_debugfs_text("owners", 1u << 20, &text);
+
+	if (rc)
+		return rc;
+	rc = kpctl_owners_parse(text, by, set, err, sizeof(err));
+	free(text);
+	return rc ? die(KPCTL_EFAIL, "%s", err) : 0;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kpctl_owners *prev = calloc(1, sizeof(*prev)), *cur = calloc(1, sizeof(*cur)), *tmp;
+	bool tty = isatty(STDOUT_FILENO);
+	enum kpctl_by by = KPCTL_BY_PROCESS;
+	double interval = 1, t_prev, t_cur, start;
+	long count = 0, i;
+	char name[64];
+	int c, rc;
+
+	if (!prev || !cur) {
+		rc = die(KPCTL_EFAIL, "out of memory");
+		goto out;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+b:i:c:", longopts, NULL)) != -1) {
+		if (c == 'b' && (!strcmp(optarg, "process") || !strcmp(optarg, "cgroup"))) {
+			by = optarg[0] == 'c' ? KPCTL_BY_CGROUP : KPCTL_BY_PROCESS;
+		} else if (c == 'b') {
+			rc = die(KPCTL_EUSAGE, "top: bad --by '%.40s' (process or cgroup)", optarg);
+			goto out;
+		} else if (c == 'i' && kpctl_parse_interval(optarg, &interval)) {
+			rc = die(KPCTL_EUSAGE, "top: bad --interval '%.40s' (seconds, 0.05..3600)", optarg);
+			goto out;
+		} else if (c == 'c' && kpctl_parse_count(optarg, &count)) {
+			rc = die(KPCTL_EUSAGE, "top: bad --count '%.40s' (1..1000000)", optarg);
+			goto out;
+		} else if (c != 'i' && c != 'c') {
+			rc = die(KPCTL_EUSAGE, "top: unknown option '%.40s' (see kpromotedctl --help)",
+				 argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = die(KPCTL_EUSAGE, "top: unexpected argument '%.40s'", argv[optind]);
+		goto out;
+	}
+	if ((rc = need_loaded_and_debugfs()))
+		goto out;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if ((rc = read_owners(prev, by)))
+		goto out;
+	start = t_prev = now_s();
+	for (i = 0; !stop && (!count || i < count); i++) {
+		sleep_s(interval);
+		if (stop)
+			break;
+		if ((rc = read_owners(cur, by)))
+			goto out;
+		t_cur = now_s();
+		kpctl_owners_rates(prev, cur, t_cur - t_prev);
+		kpctl_owners_sort(cur);
+		if (tty)
+			fputs("\033[H\033[J", stdout);
+		else if (i)
+			putchar('\n');
+		printf("kpromoted top --by %s  t=%.0fs  every %.1fs%s\n",
+		       by == KPCTL_BY_CGROUP ? "cgroup" : "process", t_cur - start, interval,
+		       tty ? "  (Ctrl-C to quit)" : "");
+		kpctl_top_render(cur, by, 20, owner_name, name, stdout);
+		fflush(stdout);
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+		t_prev = t_cur;
+	}
+	rc = KPCTL_OK;
+	if (fflush(stdout) || ferror(stdout))
+		rc = die(KPCTL_EFAIL, "cannot write the output: %s", strerror(errno));
+out:
+	free(prev);
+	free(cur);
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	int i;
@@ -776,6 +1115,10 @@ static void usage(FILE *f)
 	      "  stats [--json | --prometheus]           every counter and gauge of debugfs stats;\n"
 	      "                                          --prometheus: node_exporter textfile format\n"
 	      "  watch [--interval S] [--iterations N]   live view (MB/s, pages/s), like top\n"
+	      "  heatmap [--node N] [--interval S] [--count K] [--png FILE]\n"
+	      "                                          the slow tier's heat by physical region\n"
+	      "  top [--by process|cgroup] [--interval S] [--count K]\n"
+	      "                                          whose pages are sighted and promoted\n"
 	      "parameters:", f);
 	for (i = 0; kpctl_param_names[i]; i++)
 		fprintf(f, "%s%s", i % 5 ? " " : "\n  ", kpctl_param_names[i]);
@@ -814,6 +1157,10 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv);
 	if (!strcmp(argv[0], "watch"))
 		return cmd_watch(argc, argv);
-	return die(KPCTL_EUSAGE, "unknown command '%.40s' (load, unload, status, stats, watch; --help)",
+	if (!strcmp(argv[0], "heatmap"))
+		return cmd_heatmap(argc, argv);
+	if (!strcmp(argv[0], "top"))
+		return cmd_top(argc, argv);
+	return die(KPCTL_EUSAGE, "unknown command '%.40s' (load, unload, status, stats, watch, heatmap, top; --help)",
 		   argv[0]);
 }

@@ -173,6 +173,75 @@ grep -qE 'promoting [0-9.]+ MB/s, [1-9][0-9]* pages/s' "$T/out"
 ok $? "watch: a moving counter shows as pages/s"
 run 2 "watch: bad interval" watch --interval 0
 run 2 "watch: bad iterations" watch --iterations x
+# heatmap and top against a fake regions and owners.
+D=$T/sys/kernel/debug/kpromoted
+{
+	echo "span node 1 start_pfn 262144 regions 512"
+	echo "z 64"
+	printf '%072d%016s%024d\n' 0 "" 0 | sed 's/ /c8/g'
+	echo "z 384"
+} >"$D/regions"
+mkdir -p "$T/proc/4242"
+echo hotloop >"$T/proc/4242/comm"
+printf 'process 4242 1000 8192\nprocess 77 5 0\nprocess other 3 0\ncgroup 1 5 0 /\ncgroup 4321 1000 8192 /kp.slice/workload\ncgroup other 0 0\n' >"$D/owners"
+run 0 "heatmap --count 2" heatmap --count 2 --interval 0.1
+[[ $(grep -c '^kpromoted heatmap' "$T/out") -eq 2 ]] && ! grep -q $'\e' "$T/out" &&
+	grep -q '^node 1: 1.0 GiB from pfn 262144, 512 regions of 2 MiB, 2.0 MiB a cell, 16 warm$' "$T/out" &&
+	grep -q '^  128.0M |                                    @@@@@@@@@@@@@@@@            |$' "$T/out"
+ok $? "heatmap: two frames, plain characters into a pipe, the hot regions lit"
+run 0 "heatmap --node 1" heatmap --node 1 --count 1
+run 2 "heatmap: a node that is not slow" heatmap --node 0 --count 1
+one_line_err && grep -q 'node 0 is not a slow node' "$T/err"
+ok $? "heatmap --node 0: one line naming the node"
+run 2 "heatmap: bad node" heatmap --node x
+run 2 "heatmap: bad count" heatmap --count 0
+run 2 "heatmap: bad interval" heatmap --interval 0
+run 2 "heatmap: unexpected argument" heatmap 1
+run 2 "heatmap: unknown option" heatmap --frob
+one_line_err
+ok $? "heatmap: unknown option: one line"
+run 2 "heatmap: a png name gnuplot cannot take" heatmap --png "a'b"
+if command -v gnuplot >/dev/null; then
+	run 0 "heatmap --png" heatmap --count 2 --interval 0.1 --png "$T/heat.png"
+	[[ $(head -c 8 "$T/heat.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]]
+	ok $? "heatmap --png: a PNG image"
+	run 1 "heatmap --png into a directory that is not there" heatmap --count 1 --png "$T/no/such/dir/h.png"
+	one_line_err
+	ok $? "heatmap --png failing: one line"
+else
+	n=$((n + 1))
+	echo "ok $n - heatmap --png # SKIP no gnuplot (apt install gnuplot-nox)"
+fi
+PATH=/nonexistent run 1 "heatmap --png without gnuplot" heatmap --png "$T/x.png"
+grep -q 'needs gnuplot' "$T/err" && one_line_err
+ok $? "heatmap --png without gnuplot: says which package"
+printf 'span node 1 start_pfn 0 regions 4\n01zz\n' >"$D/regions"
+run 1 "heatmap: corrupt regions" heatmap --count 1
+one_line_err
+ok $? "heatmap: corrupt regions: one line"
+rm "$D/regions"
+run 1 "heatmap: regions unreadable" heatmap --count 1
+run 0 "top --count 2" top --count 2 --interval 0.1
+[[ $(grep -c '^kpromoted top --by process' "$T/out") -eq 2 ]] &&
+	grep -qE '^ +4242 +0 +1000 +0 +8192  hotloop$' "$T/out" && grep -qE '^ +77 .* \(exited\)$' "$T/out"
+ok $? "top: two frames, the process named by its comm, a gone one as exited"
+run 0 "top --by cgroup" top --by cgroup --count 1 --interval 0.1
+grep -qE '^ +4321 +0 +1000 +0 +8192  /kp.slice/workload$' "$T/out" && ! grep -q hotloop "$T/out"
+ok $? "top --by cgroup: the cgroup by its path"
+run 2 "top: bad --by" top --by user
+one_line_err
+ok $? "top --by user: one line"
+run 2 "top: bad count" top --count -1
+run 2 "top: bad interval" top --interval x
+run 2 "top: unexpected argument" top now
+printf 'process x 1 2\n' >"$D/owners"
+run 1 "top: corrupt owners" top --count 1 --interval 0.1
+one_line_err
+ok $? "top: corrupt owners: one line"
+rm -rf "$T/sys/module/kpromoted"
+run 7 "top while not loaded" top --count 1
+run 7 "heatmap while not loaded" heatmap --count 1
+make_tree
 # unload in the fake tree checks only the settings (no module to remove).
 printf 'numa_balancing 1\nlru_gen 0x0007\n' >"$T/run/settings-before-load"
 mkdir -p "$T/run/kpromoted"

@@ -61,7 +61,7 @@ for helpers in yes no; do
 			continue
 		fi
 	fi
-	expect "kpromotedctl " "--help help load stats status unload watch"
+	expect "kpromotedctl " "--help heatmap help load stats status top unload watch"
 	expect "kpromotedctl st" "stats status"
 	expect "kpromotedctl stats " "--json --prometheus"
 	expect "kpromotedctl stats --pro" "--prometheus"
@@ -69,6 +69,12 @@ for helpers in yes no; do
 	expect "kpromotedctl watch " "--interval --iterations"
 	expect "kpromotedctl watch --interval 2 " "--iterations"
 	expect "kpromotedctl watch --interval " ""
+	expect "kpromotedctl heatmap " "--count --interval --node --png"
+	expect "kpromotedctl heatmap --node 1 " "--count --interval --png"
+	expect "kpromotedctl heatmap --node " ""
+	expect "kpromotedctl top " "--by --count --interval"
+	expect "kpromotedctl top --by " "cgroup process"
+	expect "kpromotedctl top --by c" "cgroup"
 	expect "kpromotedctl unload " ""
 	expect "kpromotedctl load rate_" "rate_limit_mbps="
 	# Bash replaces what follows the "=": values alone.

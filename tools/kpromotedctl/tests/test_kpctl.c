@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kpromotedctl's pure pieces (tools/kpromotedctl/kpctl_lib.c), on the host. */
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include "tap.h"
 #include "kpctl.h"
@@ -263,6 +264,165 @@ static void test_settings(void)
 	      "unreadable: %s", err);
 }
 
+/* A `regions` text for a span of nr regions with heat[] as given. */
+static char *regions_text(int node, unsigned long long start, const unsigned char *heat, size_t nr)
+{
+	char *t = malloc(nr * 3 + 4096), *p = t;
+	size_t j, k, zeros = 0;
+
+	p += sprintf(p, "span node %d start_pfn %llu regions %zu\n", node, start, nr);
+	for (j = 0; j < nr; j += 64) {
+		size_t n = nr - j < 64 ? nr - j : 64;
+		bool warm = false;
+
+		for (k = 0; k < n; k++)
+			warm |= heat[j + k] != 0;
+		if (!warm) {
+			zeros += n;
+			continue;
+		}
+		if (zeros)
+			p += sprintf(p, "z %zu\n", zeros);
+		zeros = 0;
+		for (k = 0; k < n; k++)
+			p += sprintf(p, "%02x", heat[j + k]);
+		*p++ = '\n';
+	}
+	if (zeros)
+		p += sprintf(p, "z %zu\n", zeros);
+	*p = 0;
+	return t;
+}
+
+static void test_regions(void)
+{
+	static unsigned char heat[1u << 19];	/* 1 TiB of 2 MiB regions */
+	struct kpctl_regions r;
+	struct kpctl_fold f;
+	char err[256], *t, *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	int i;
+
+	/* 1 GiB: a region a cell, 8 rows of 64. */
+	memset(heat, 0, 512);
+	for (i = 100; i < 116; i++)
+		heat[i] = 200;
+	heat[300] = 1;
+	t = regions_text(1, 262144, heat, 512);
+	CHECK(!kpctl_regions_parse(t, &r, err, sizeof(err)) && r.n == 1 && r.span[0].node == 1 &&
+	      r.span[0].start_pfn == 262144 && r.span[0].nr == 512 &&
+	      !memcmp(r.span[0].heat, heat, 512), "regions: a 1 GiB span read back byte for byte: %s", err);
+	free(t);
+	CHECK(!kpctl_fold(&r.span[0], 64, 32, &f) && f.rows == 8 && f.per_cell == 1 && f.cells == 512 &&
+	      f.cell[100] == 200 && f.cell[300] == 1 && f.cell[0] == 0, "fold: 1 GiB is 8 rows, a region a cell");
+	out = open_memstream(&buf, &len);
+	kpctl_heatmap_render(&r.span[0], &f, false, out);
+	fclose(out);
+	CHECK(strstr(buf, "node 1: 1.0 GiB from pfn 262144, 512 regions of 2 MiB, 2.0 MiB a cell, 17 warm") &&
+	      strstr(buf, "  128.0M |                                    @@@@@@@@@@@@@@@@            |") &&
+	      !strchr(buf, '\033'), "render: header, the hot row, no escape without colour:\n%s", buf);
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	kpctl_heatmap_render(&r.span[0], &f, true, out);
+	fclose(out);
+	CHECK(strstr(buf, "\033[48;5;196m@") && strstr(buf, "\033[0m ") && !strstr(buf, "@|"),
+	      "render: colour, back to the default for cold cells");
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	kpctl_heatmap_gnuplot(&r.span[0], &f, 1, 2.0, "/tmp/h.png", out);
+	fclose(out);
+	CHECK(strstr(buf, "set output '/tmp/h.png'") && strstr(buf, "with image") &&
+	      strstr(buf, "\n0 0.196289 9\n") && !strcmp(buf + strlen(buf) - 2, "e\n"),
+	      "gnuplot: output file, data rows of time, GiB offset and level");
+	free(buf);
+	kpctl_fold_free(&f);
+	kpctl_regions_free(&r);
+
+	/* 1 TiB: 256 regions a cell, 32 rows; one hot region stays visible (max, not mean). */
+	memset(heat, 0, sizeof(heat));
+	heat[123457] = 9;
+	t = regions_text(2, 1ull << 28, heat, sizeof(heat));
+	CHECK(strlen(t) < 200, "regions: a cold terabyte is a few lines of text (%zu bytes)", strlen(t));
+	CHECK(!kpctl_regions_parse(t, &r, err, sizeof(err)) && r.span[0].nr == sizeof(heat),
+	      "regions: a 1 TiB span: %s", err);
+	free(t);
+	CHECK(!kpctl_fold(&r.span[0], 64, 32, &f) && f.rows == 32 && f.per_cell == 256 &&
+	      f.cell[123457 / 256] == 9 && f.cell[123457 / 256 + 1] == 0, "fold: 1 TiB is 32 rows of 512 MiB cells");
+	kpctl_fold_free(&f);
+	kpctl_regions_free(&r);
+
+	CHECK(kpctl_heat_level(0) == 0 && kpctl_heat_level(1) == 1 && kpctl_heat_level(2) == 2 &&
+	      kpctl_heat_level(255) == 9 && kpctl_heat_level(128) == 9 && kpctl_heat_level(64) == 7,
+	      "levels: log scale 0..9");
+	/* Corrupt text: one line, nothing kept. */
+	CHECK(kpctl_regions_parse("span node 1 start_pfn 0 regions 4\n0102\n", &r, err, sizeof(err)) &&
+	      strstr(err, "2 of 4 regions") && !r.n, "regions: a short span refused: %s", err);
+	CHECK(kpctl_regions_parse("span node 1 start_pfn 0 regions 2\n01xx\n", &r, err, sizeof(err)) &&
+	      strstr(err, "not hex"), "regions: junk refused: %s", err);
+	CHECK(kpctl_regions_parse("0102\n", &r, err, sizeof(err)) && strstr(err, "before any span"),
+	      "regions: heat without a span: %s", err);
+	CHECK(kpctl_regions_parse("span node 1 start_pfn 0 regions 2\nz 3\n", &r, err, sizeof(err)) &&
+	      strstr(err, "cold regions"), "regions: a run past the end: %s", err);
+	CHECK(kpctl_regions_parse("span node 1 start_pfn 0 regions 99999999999\n", &r, err, sizeof(err)),
+	      "regions: an absurd size refused before any allocation");
+	CHECK(!kpctl_regions_parse("", &r, err, sizeof(err)) && !r.n, "regions: empty is no span");
+}
+
+static const char *fake_name(const struct kpctl_owner *o, void *ctx)
+{
+	(void)ctx;
+	return o->id == 4242 ? "hotloop" : NULL;
+}
+
+static void test_owners(void)
+{
+	static struct kpctl_owners a, b;
+	const char *t1 = "process 4242 100 0\nprocess 7 5 0\nprocess other 1 0\n"
+			 "cgroup 99 100 0 /kp.slice/work load\ncgroup other 0 0\n";
+	const char *t2 = "process 7 5 0\nprocess 4242 300 2048\nprocess 8 1 0\nprocess other 1 0\n"
+			 "cgroup 99 300 2048 /kp.slice/work load\ncgroup other 0 0\n";
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	CHECK(!kpctl_owners_parse(t1, KPCTL_BY_PROCESS, &a, err, sizeof(err)) && a.n == 3 &&
+	      a.o[0].id == 4242 && a.o[2].other, "owners: the process lines, other included: %s", err);
+	CHECK(!kpctl_owners_parse(t2, KPCTL_BY_PROCESS, &b, err, sizeof(err)) && b.n == 4, "owners: again");
+	kpctl_owners_rates(&a, &b, 2.0);
+	kpctl_owners_sort(&b);
+	CHECK(b.o[0].id == 4242 && b.o[0].promoted_s == 1024 && b.o[0].sighted_s == 100 && b.o[1].id == 7 &&
+	      b.o[2].id == 8 && b.o[2].sighted_s == 0.5 && b.o[3].other, "owners: rates, most promoted first, other last");
+	out = open_memstream(&buf, &len);
+	kpctl_top_render(&b, KPCTL_BY_PROCESS, 2, fake_name, NULL, out);
+	fclose(out);
+	CHECK(strstr(buf, "3 owners, 307 sightings, 2048 pages promoted") &&
+	      strstr(buf, "      4242        100          300       1024       2048  hotloop\n") &&
+	      strstr(buf, "(exited)") && !strstr(buf, "\n         8 ") && strstr(buf, "(other"),
+	      "top: totals, named rows, max rows, other:\n%s", buf);
+	free(buf);
+	buf = NULL;
+	CHECK(!kpctl_owners_parse(t2, KPCTL_BY_CGROUP, &b, err, sizeof(err)) && b.n == 2 &&
+	      !strcmp(b.o[0].path, "/kp.slice/work load"), "owners: cgroup lines keep the path, spaces included");
+	kpctl_owners_rates(NULL, &b, 1.0);
+	out = open_memstream(&buf, &len);
+	kpctl_top_render(&b, KPCTL_BY_CGROUP, 20, NULL, NULL, out);
+	fclose(out);
+	CHECK(strstr(buf, "CGROUP-ID") && strstr(buf, "  /kp.slice/work load\n") && !strstr(buf, "(other"),
+	      "top --by cgroup: the path; an empty other is not shown:\n%s", buf);
+	free(buf);
+	CHECK(kpctl_owners_parse("process x 1 2\n", KPCTL_BY_PROCESS, &a, err, sizeof(err)) &&
+	      strstr(err, "line 1"), "owners: a bad id refused: %s", err);
+	CHECK(kpctl_owners_parse("process 0 1 2\n", KPCTL_BY_PROCESS, &a, err, sizeof(err)),
+	      "owners: id 0 refused");
+	CHECK(kpctl_owners_parse("process 5 1 2 junk\n", KPCTL_BY_PROCESS, &a, err, sizeof(err)),
+	      "owners: trailing junk on a process line refused");
+	CHECK(!kpctl_owners_parse("cgroup 5 1\n", KPCTL_BY_PROCESS, &a, err, sizeof(err)) && !a.n,
+	      "owners: the other kind's lines are skipped");
+}
+
 int main(void)
 {
 	test_params();
@@ -273,5 +433,7 @@ int main(void)
 	test_json();
 	test_prometheus();
 	test_settings();
+	test_regions();
+	test_owners();
 	return tap_done("kpctl");
 }
