@@ -94,16 +94,20 @@ unsigned int kp_mglru_interval_ms(void);
 #define KP_NID_UNKNOWN (-1)
 /*
  * weight: what this evidence is worth, in heat units (KP_HEAT_UNIT for one
- * clear sighting); each source weighs its own evidence.
+ * clear sighting); each source weighs its own evidence. Who used the page,
+ * as far as the source knows (debugfs `owners`): task, the task that made
+ * the access (hint faults and samples run in it), else memcg, the page's
+ * memory cgroup (the MGLRU walk knows its lruvec's), else both NULL.
  */
 void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
-		      unsigned int weight);
+		      unsigned int weight, struct task_struct *task, struct mem_cgroup *memcg);
 /* The page was seen not in use: its earlier evidence no longer counts. */
 void kp_record_idle(unsigned long pfn);
 
 /*
  * owners.c: per-process and per-cgroup counts (debugfs `owners`). The
- * sighted ones from any context, NMI included; the rest in process context.
+ * sighted ones from kp_record_access(), any context, NMI included; the
+ * rest in process context.
  */
 void kp_owners_reset(void);
 void kp_owners_sighted_task(struct task_struct *task);

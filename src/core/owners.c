@@ -4,8 +4,8 @@
  * and per cgroup (kpromoted/owners.h), for debugfs `owners` and
  * `kpromotedctl top`.
  *
- * Sighted: counted next to kp_record_access() by the sources that know the
- * owner cheaply. Hint faults and hardware samples run in the accessing
+ * Sighted: counted by kp_record_access() from the owner its source knows
+ * cheaply. Hint faults and hardware samples run in the accessing
  * task (current): its tgid, and the id of its memory cgroup. The MGLRU walk
  * knows the memcg of the lruvec it walks, not the task: by cgroup only.
  * Any context, NMI included: a few loads, one compare-and-swap, atomic adds.

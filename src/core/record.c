@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kp_record_access(): the one entry point of every source. Safe in NMI,
- * IRQ and process context: a per-CPU counter and a lock-free table update,
- * nothing else.
+ * IRQ and process context: per-CPU counters, the owner's lock-free counts
+ * and a lock-free table update, nothing else.
  */
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -32,7 +32,7 @@ u32 kp_now_ticks(void)
 }
 
 void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id src,
-		      unsigned int weight)
+		      unsigned int weight, struct task_struct *task, struct mem_cgroup *memcg)
 {
 	struct kp_record_out out;
 
@@ -40,6 +40,10 @@ void kp_record_access(unsigned long pfn, int accessing_nid, enum kp_source_id sr
 		return;
 	kp_stat_inc(KP_STAT_records);
 	kp_stat_inc(kp_src_stat[src]);
+	if (task)
+		kp_owners_sighted_task(task);
+	else
+		kp_owners_sighted_memcg(memcg);
 	kp_region_touch(&kp_regions, pfn);
 	switch (kp_table_record(&kp_tbl, pfn, kp_now_ticks(), src, weight, accessing_nid, &out)) {
 	case KP_REC_NOMINATE:

@@ -60,9 +60,8 @@ static void kp_hintfault_record(const struct kp_hook_event *ev)
 		}
 		weight = kp_hint_weight(ev->scan_age_ms);
 	}
-	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT, weight);
 	/* The faulting task is the one that used the page. */
-	kp_owners_sighted_task(current);
+	kp_record_access(ev->pfn, ev->accessing_nid, KP_SRC_HINTFAULT, weight, current, NULL);
 }
 
 static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)

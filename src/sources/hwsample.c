@@ -119,10 +119,9 @@ static void kp_hws_overflow(struct perf_event *event, struct perf_sample_data *d
 	if (!kp_hws_slow_pfn(pfn))
 		return;
 	kp_stat_inc(KP_STAT_hwsample_slow);
-	kp_record_access(pfn, numa_node_id(), h->desc->src,
-			 kp_hws_weight(data->period, h->desc->ref_period));
 	/* The sample interrupts the CPU that ran the access: current made it. */
-	kp_owners_sighted_task(current);
+	kp_record_access(pfn, numa_node_id(), h->desc->src,
+			 kp_hws_weight(data->period, h->desc->ref_period), current, NULL);
 }
 
 /* ---- period changes, in process context ---- */

@@ -57,11 +57,10 @@ static unsigned int kp_mglru_weight(void)
 
 static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
-	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg)) {
-		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, READ_ONCE(kp_young_weight));
-		/* The walk knows the lruvec's memcg, not which task used the page. */
-		kp_owners_sighted_memcg(ev->memcg);
-	}
+	/* The walk knows the lruvec's memcg, not which task used the page. */
+	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg))
+		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, READ_ONCE(kp_young_weight),
+				 NULL, ev->memcg);
 	return false;
 }
 
