@@ -64,7 +64,7 @@ run() { # run CMD...: in the build chroot, output to the log, its tail on failur
 		kpromotedctl:./usr/share/doc/kpromotedctl/examples/modprobe.d/kpromoted.conf \
 		kpromoted-dkms:./usr/share/man/man4/kpromoted.4.gz; do
 		in_chroot sh -c "dpkg -c /build/deb/${want%%:*}_*.deb" | awk '{ print $6 }' |
-			grep -qx "${want#*:}" || kp_die "build-deb: ${want%%:*} lacks ${want#*:}"
+			grep -x "${want#*:}" >/dev/null || kp_die "build-deb: ${want%%:*} lacks ${want#*:}"
 	done
 	rm -f "$PKGOUT"/*.deb
 	cp "$KP_CHROOT"/build/deb/*.deb "$PKGOUT/"
