@@ -1,6 +1,6 @@
 #!/bin/sh
 # The guest half of `make demo` (scripts/demo.sh): a hot set on the slow node, kpromoted
-# moving it (kpromotedctl watch), a before/after summary, then the kernel's own
+# moving it (kpromotedctl heatmap, watch, top), a before/after summary, then the kernel's own
 # numa_balancing=2 on the same workload for comparison. Output goes to the demo's terminal.
 T=/tests
 CTL=$T/kpromotedctl
@@ -48,9 +48,13 @@ start_hotset 60 /tmp/kp.log
 mig0=$(vmstat pgmigrate_success)
 app0=$(vmstat numa_pages_migrated)
 $CTL load $params || exit 1
-# Every second while the hot set moves, then every 10 s (through cat: frames one after
-# another, not redrawn in place, so the demo's log reads like a story).
-$CTL watch --interval 1 --iterations 10 | cat
+# Where the heat is on the slow node while the hot set is still there (through cat: frames
+# one after another, not redrawn in place, so the demo's log reads like a story).
+$CTL heatmap --node 1 --interval 1 --count 2 | cat
+# Every second while the hot set moves, then every 10 s.
+$CTL watch --interval 1 --iterations 8 | cat
+# Whose pages moved.
+$CTL top --interval 1 --count 1 | cat
 $CTL watch --interval 10 --iterations 5 | cat
 wait $HS
 say "kpromoted after the run"
