@@ -24,34 +24,7 @@
 
 static char ctl_out[KP_BUF_SIZE];
 
-/* Runs `[env] kpromotedctl args` (stderr into the output); returns its exit status. */
-static int ctl(const char *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ctl(const char *env, const char *fmt, ...)
-{
-	char exe[512], args[512], cmd[1200];
-	size_t len = 0, n;
-	va_list ap;
-	ssize_t m;
-	FILE *p;
-	int st;
-
-	m = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (m < 0)
-		return -1;
-	exe[m] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s %s/kpromotedctl %s 2>&1", env ? env : "", dirname(exe), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while ((n = fread(ctl_out + len, 1, sizeof(ctl_out) - 1 - len, p)) > 0)
-		len += n;
-	ctl_out[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#define ctl(env, ...) kp_ctl_run(ctl_out, sizeof(ctl_out), env, __VA_ARGS__)
 
 static int count_lines(const char *s, const char *prefix)
 {

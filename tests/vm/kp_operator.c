@@ -45,34 +45,7 @@
 
 static char out[KP_BUF_SIZE];
 
-/* Runs `kpromotedctl args` (stderr into out); returns its exit status. */
-static int ctl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int ctl(const char *fmt, ...)
-{
-	char exe[512], args[512], cmd[1200];
-	size_t len = 0, n;
-	va_list ap;
-	ssize_t m;
-	FILE *p;
-	int st;
-
-	m = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (m < 0)
-		return -1;
-	exe[m] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "%s/kpromotedctl %s 2>&1", dirname(exe), args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while ((n = fread(out + len, 1, sizeof(out) - 1 - len, p)) > 0)
-		len += n;
-	out[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#define ctl(...) kp_ctl_run(out, sizeof(out), NULL, __VA_ARGS__)
 
 static volatile sig_atomic_t unbind, done;
 

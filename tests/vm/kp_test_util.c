@@ -5,12 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -567,4 +569,35 @@ int kp_topology_read(struct kp_topology *t)
 	t->fast |= t->memory & ~(t->fast | t->slow);
 	t->tiered = t->slow != 0;
 	return 0;
+}
+
+int kp_ctl_run(char *out, size_t size, const char *env, const char *fmt, ...)
+{
+	char exe[512], args[512], cmd[1200];
+	size_t len = 0, n;
+	va_list ap;
+	ssize_t m;
+	FILE *p;
+	int st;
+
+	if (!size)
+		return -1;
+	out[0] = '\0';
+	m = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (m < 0)
+		return -1;
+	exe[m] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s/kpromotedctl %s 2>&1", env ? env : "", dirname(exe),
+		 args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (len < size - 1 && (n = fread(out + len, 1, size - 1 - len, p)) > 0)
+		len += n;
+	out[len] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -112,4 +112,12 @@ int kp_topology_read(struct kp_topology *t);
 /* Non-empty and decimal digits only. */
 bool kp_is_uint(const char *s);
 
+/* ---- kpromotedctl ---- */
+/*
+ * Runs `[env] kpromotedctl args` (the kpromotedctl beside this test program), its
+ * stdout and stderr into out; returns its exit status, -1 if it could not run.
+ */
+int kp_ctl_run(char *out, size_t size, const char *env, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif /* KP_TEST_UTIL_H */
