@@ -100,6 +100,17 @@ static int __init kp_init(void)
 	kp_stats_reset();
 	for (kp_started = 0; kp_started < ARRAY_SIZE(kp_steps); kp_started++) {
 		err = kp_steps[kp_started].start();
+		/*
+		 * inject_fail=after:<step>: that step and every one before it
+		 * started (settings changed, hooks armed), then the load fails:
+		 * the undo of each is what is tested.
+		 */
+		if (!err && kp_inject_named("after:", kp_steps[kp_started].name)) {
+			pr_err("inject_fail=after:%s: failing the load after that step\n",
+			       kp_steps[kp_started].name);
+			kp_started++;
+			err = -ECANCELED;
+		}
 		if (err) {
 			kp_unwind();
 			return err;

@@ -76,8 +76,8 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	  "on, off",							\
 	  "on: hardware sampling sees only accesses served by memory (IBS L3MissOnly where the CPU has it, else the sample's data source; PEBS latency of 128 cycles or more); off: every sampled load or store") \
 	X(inject_fail, KP_P_INJECT, "string", 0, 0, kp_inject_words, "none", \
-	  "none, tiers, symbols, hooks, debugfs, sources, room, nobtf, symbol:<name>, hook:<name>, btf:<function>, inline:<function>", \
-	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, room, nobtf, symbol:<name>, hook:<name>, btf:<function>, inline:<function>)")
+	  "none, tiers, symbols, hooks, debugfs, sources, room, nobtf, symbol:<name>, hook:<name>, btf:<function>, inline:<function>, after:<step>", \
+	  "Testing only: fail this load step (none, tiers, symbols, hooks, debugfs, sources, room, nobtf, symbol:<name>, hook:<name>, btf:<function>, inline:<function>, after:<step>: fail the load once that step has started)")
 
 enum kp_param_id {
 #define KP_PARAM_ID(name, ...) KP_PARAM_##name,

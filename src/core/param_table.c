@@ -44,7 +44,7 @@ int kp_param_index(const char *name, size_t len)
 /* inject_fail=<kind>:<name>, a load step of one named thing made to fail. */
 static bool kp_inject_named_ok(const char *s)
 {
-	static const char *const kinds[] = { "symbol:", "hook:", "btf:", "inline:", NULL };
+	static const char *const kinds[] = { "symbol:", "hook:", "btf:", "inline:", "after:", NULL };
 	int i;
 
 	for (i = 0; kinds[i]; i++)

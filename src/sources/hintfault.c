@@ -138,18 +138,22 @@ static int kp_numab_enable(const char **why)
 	return 0;
 }
 
+/*
+ * The setting first, then the hook, as the MGLRU source does: a hook that
+ * cannot be armed takes the setting back at once (kp_setting_revert), so
+ * that path is the one inject_fail=hooks exercises, after a real change.
+ */
 static int kp_hintfault_start(const char **why)
 {
-	int err = kp_hook_arm(&kp_hintfault_hook);
+	int err = kp_numab_enable(why);
 
+	if (err)
+		return err;
+	err = kp_hook_arm(&kp_hintfault_hook);
 	if (err) {
 		*why = kp_hintfault_hook.reason;
 		kp_hook_disarm(&kp_hintfault_hook);
-		return err;
-	}
-	err = kp_numab_enable(why);
-	if (err) {
-		kp_hook_disarm(&kp_hintfault_hook);
+		kp_setting_revert(KP_NUMAB_PATH);
 		return err;
 	}
 	/* Without the variable the source still works, only sampling slower. */

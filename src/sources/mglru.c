@@ -128,7 +128,7 @@ static int kp_scan_main(void *unused)
 		 * lean passes in a row: one pass that finds little (the
 		 * confirmation had just cleared the hot set's bits, the task
 		 * was switched out) does not double the interval of a busy
-		 * workload (the flake of scan_interval_follows_the_workload).
+		 * workload.
 		 */
 		if (young >= KP_MGLRU_BUSY) {
 			kp_scan_interval_ms = max(kp_cfg.mglru_min_ms, kp_scan_interval_ms / 2);

@@ -122,7 +122,8 @@ static void check_accepted(enum kp_param_id id, const char *s, const struct kp_p
 		FZ_ASSERT(strnlen(v->inject, KP_INJECT_LEN) < KP_INJECT_LEN, "%s: unterminated",
 			  p->name);
 		if (has_prefix_name(s, "symbol:") || has_prefix_name(s, "hook:") ||
-		    has_prefix_name(s, "btf:") || has_prefix_name(s, "inline:")) {
+		    has_prefix_name(s, "btf:") || has_prefix_name(s, "inline:") ||
+		    has_prefix_name(s, "after:")) {
 			FZ_ASSERT(!strcmp(v->inject, s), "%s='%s' stored as '%s'", p->name, s, v->inject);
 		} else {
 			u32 i;
