@@ -607,7 +607,7 @@ TEST_F_TIMEOUT(promote, record_path_stress, 240)
 	struct kp_buf other;
 	struct stress_arg a1 = { &self->b, 25 }, a2 = { &other, 25 };
 	pthread_t t1, t2;
-	unsigned long faults0, local0, remote, hint, mglru, fired_hint, fired_mglru, over;
+	unsigned long faults0, local0, local, remote, hint, mglru, fired_hint, fired_mglru, over;
 	bool mglru_on = kp_exists(KP_LRU_GEN);
 
 	KP_TWO_TIER_READY();
@@ -631,8 +631,14 @@ TEST_F_TIMEOUT(promote, record_path_stress, 240)
 	ASSERT_EQ(0, hook_counts("hintfault", &fired_hint, &over));
 	if (!mglru_on || hook_counts("mglru", &fired_mglru, &over))
 		fired_mglru = 0;
-	remote = (kp_vmstat("numa_hint_faults") - faults0) -
-		 (kp_vmstat("numa_hint_faults_local") - local0);
+	/*
+	 * Two reads of /proc/vmstat: the local count first, so that a local
+	 * hint fault anywhere in between (a PTE still armed from before
+	 * balancing went off) can only add to remote, never take one off it
+	 * (hint 18432 against remote 18431 once, the other way round).
+	 */
+	local = kp_vmstat("numa_hint_faults_local") - local0;
+	remote = kp_vmstat("numa_hint_faults") - faults0 - local;
 	TH_LOG("records %lu: hint faults %lu of %lu remote (hook fired %lu), mglru %lu (hook fired %lu); dropped %lu, candidates %lu",
 	       kp_stat("records"), hint, remote, fired_hint, mglru, fired_mglru,
 	       kp_stat("records_dropped"), kp_stat("candidates"));
