@@ -214,6 +214,20 @@ static int count_regions(pid_t pid, char *addr, uint64_t start, uint64_t nr, int
 	return 0;
 }
 
+/* The buffer's pages that are not on node 1 (pfn outside [start, start + nr regions)). */
+static long pages_off_node1(pid_t pid, char *addr, uint64_t start, uint64_t nr)
+{
+	int hot[MAX_REGIONS] = { 0 }, cold[MAX_REGIONS] = { 0 };
+	long on1 = 0;
+	uint64_t r;
+
+	if (count_regions(pid, addr, start, nr, hot, cold))
+		return -1;
+	for (r = 0; r < nr; r++)
+		on1 += hot[r] + cold[r];
+	return PAGES - on1;
+}
+
 /* The level of each cell of heatmap's plain map (one region a cell up to 2 GiB). */
 static int parse_map(const char *text, int *level, int max)
 {
@@ -311,8 +325,14 @@ TEST_F_TIMEOUT(operator, heatmap_lights_the_hot_set_and_top_names_the_workload, 
 	ASSERT_EQ(0, ctl("top --by cgroup --count 1 --interval 1")) TH_LOG("%s", out);
 	TH_LOG("%s", out);
 	EXPECT_GT(top_column(out, "/" CG_NAME, 3), 0) TH_LOG("no sightings for /" CG_NAME);
+	/*
+	 * Bound to node 1: none of the workload's pages was promoted. (Not
+	 * promoted_pages, which counts every process: on 6.1 another one's
+	 * pages that fell back to node 1 earlier in the suite may move.)
+	 */
 	ASSERT_EQ(0, kp_stat_get("promoted_pages", &promoted));
-	EXPECT_EQ(0, promoted) TH_LOG("a page bound to node 1 was promoted");
+	EXPECT_EQ(0, pages_off_node1(self->child, self->addr, start, nr))
+		TH_LOG("a page bound to node 1 was promoted (promoted_pages %lu in all)", promoted);
 
 	/* Unbound: the hot set is promoted, and top says whose it was. */
 	ASSERT_EQ(0, kill(self->child, SIGUSR1));
