@@ -454,13 +454,13 @@ const struct kpctl_metric kpctl_metrics[] = {
 #undef C
 #undef G
 
-/* node<N>_<suffix>: N, or -1. */
+/* node<N>_<suffix>: N, or -1. N as the kernel prints it: "node02_x" would alias node2_x. */
 static int node_of(const char *name, const char *suffix)
 {
 	const char *p = name + 4;
 	int n = 0;
 
-	if (strncmp(name, "node", 4) || *p < '0' || *p > '9')
+	if (strncmp(name, "node", 4) || *p < '0' || *p > '9' || (p[0] == '0' && p[1] != '_'))
 		return -1;
 	for (; *p >= '0' && *p <= '9' && n < 100000; p++)
 		n = n * 10 + (*p - '0');

@@ -247,6 +247,12 @@ static void test_prometheus(void)
 	CHECK(count(out, "\nkpromoted_records_total ") == 1, "a repeated name: one series");
 	CHECK(!strstr(out, "abc") && !strstr(out, "kpromoted_info"), "text values and no version: skipped");
 	free(out);
+	/* Found by the fuzzer: node02_ would have repeated node2_'s series. */
+	out = prom("node2_workers 4\nnode02_workers 5\nnode0_workers 1\nnode00_workers 6\n", NULL, NULL);
+	CHECK(count(out, "kpromoted_workers{node=\"2\"} ") == 1 && strstr(out, "{node=\"2\"} 4\n") &&
+	      count(out, "kpromoted_workers{node=\"0\"} ") == 1 && strstr(out, "{node=\"0\"} 1\n"),
+	      "a node number with a leading zero is not a node: no series twice");
+	free(out);
 }
 
 static void test_settings(void)
