@@ -138,8 +138,13 @@ TEST_F_TIMEOUT(mglru, scan_interval_follows_the_workload, 180)
 	EXPECT_GE(idle_ms, 1600);
 	/* Shortened by the busy phase (to 400 ms unless a pass came late). */
 	EXPECT_LE(busy_ms * 4, idle_ms);
-	/* Pass after pass the hot set is seen (a quarter of it: a pass may catch the reader off the CPU). */
-	EXPECT_GE(young * 4, passes * self->b.hot);
+	/*
+	 * Pass after pass the hot set is seen: half of it at least (a pass
+	 * may catch the reader off the CPU). 1850-1990 of 2048 a pass on
+	 * 6.12; 600-940 when the workload did not drop its TLB
+	 * (kp_workload_pause()), which also let the interval climb.
+	 */
+	EXPECT_GE(young * 2, passes * self->b.hot);
 	EXPECT_EQ(0, kp_stat("promoted_pages"));
 	ASSERT_EQ(0, kp_unload());
 }

@@ -47,6 +47,12 @@ int kp_buf_make_policy(struct kp_buf *b, long pages, long hot, int nid, bool thp
 void kp_buf_free(struct kp_buf *b);
 /* Pages of [p, p + n pages) on node nid. */
 long kp_pages_on_node(char *p, long n, int nid);
+/*
+ * A moment off the CPU, and the task's TLB dropped (as a real core's small
+ * TLB would have by then; QEMU's keeps a whole hot set): every workload loop
+ * below calls it twice a second.
+ */
+void kp_workload_pause(void);
 /* Reads the hot set until `want` of it is on node 0 or `seconds` pass. */
 long kp_run_hot(struct kp_buf *b, long want, double seconds);
 /*
