@@ -12,6 +12,14 @@
  * aging of every slow node's lruvecs, every memcg, at an interval that
  * halves while many young pages turn up and doubles while few do, within
  * [mglru_min_ms, mglru_max_ms].
+ *
+ * What the walk cannot see: a CPU sets the accessed bit when it loads a
+ * PTE into its TLB, and the aging clears it without a flush, so a page
+ * whose entry never leaves a TLB looks idle until something flushes (a
+ * context switch to another mm, a shootdown, the confirmation's looks,
+ * which flush). On hardware a hot set larger than a few thousand pages
+ * does not stay in a TLB; QEMU's software TLB holds any hot set, which is
+ * why the guest workloads drop theirs (tests/vm kp_workload_pause()).
  */
 #include <linux/delay.h>
 #include <linux/freezer.h>
