@@ -31,6 +31,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 #include "kpromoted/kpromoted.h"
 #include "kpromoted/owners.h"
 #include "kpromoted/table.h"
@@ -117,6 +118,18 @@ void kp_owners_promoted(const u64 *dst, const u64 *src, u32 n)
 	}
 }
 
+/*
+ * A name as one field: whitespace, the backslash and every byte that is
+ * not printable ASCII as \ooo (three octal digits), the rest as it is, so
+ * that a name can neither end its line nor split into fields. Who names a
+ * cgroup (a delegated, unprivileged user) chooses its bytes. The same
+ * helper and flags on 6.1, 6.12 and 7.2.
+ */
+static void kp_owners_put_name(struct seq_file *m, const char *name)
+{
+	seq_escape_str(m, name, ESCAPE_OCTAL | ESCAPE_NAP | ESCAPE_APPEND, " \t\n\\");
+}
+
 static void kp_owners_show_table(struct seq_file *m, const char *kind,
 				 struct kp_owner_table *t, char *path, size_t len)
 {
@@ -135,8 +148,10 @@ static void kp_owners_show_table(struct seq_file *m, const char *kind,
 
 			/* Removed since: its counts stay, without a name. */
 			if (!IS_ERR_OR_NULL(cgrp)) {
-				if (cgroup_path(cgrp, path, len) > 0)
-					seq_printf(m, " %s", path);
+				if (cgroup_path(cgrp, path, len) > 0) {
+					seq_putc(m, ' ');
+					kp_owners_put_name(m, path);
+				}
 				cgroup_put(cgrp);
 			}
 		}
@@ -150,6 +165,9 @@ static void kp_owners_show_table(struct seq_file *m, const char *kind,
  * `owners`: `process <tgid> <sighted> <promoted>` and
  * `cgroup <id> <sighted> <promoted> <path>` lines, each table followed by
  * its `other` line. Process context: the cgroup paths are looked up now.
+ * The path is escaped (kp_owners_put_name()): space, tab, newline,
+ * backslash and any byte outside printable ASCII as \ooo, so a line is
+ * always one owner and the path one field; `kpromotedctl top` undoes it.
  */
 void kp_owners_show(struct seq_file *m)
 {

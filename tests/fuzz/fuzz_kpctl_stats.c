@@ -27,8 +27,14 @@
  * The first text as debugfs `regions` (heatmap): accepted or refused with
  * one line and nothing kept; accepted, every span is folded into at most
  * 64 x 32 cells each the hottest of its regions, and drawn; as `owners`
- * (top): one line when refused; accepted, the rates of the second text
- * against it are finite and never negative, sorted with `other` last.
+ * (top): one line when refused; accepted, one owner per `cgroup ` line
+ * (a name never adds a row), each path escaped again as the module does
+ * (space, control, backslash, non-ASCII as \ooo) parses back to the same
+ * owner, the table has one line per owner shown and no control byte but
+ * its newlines, and the rates of the second text against it are finite and
+ * never negative, sorted with `other` last. The first text as one escaped
+ * name: accepted, escaped again it reads back the same, and it is refused
+ * when it holds a raw space, control or non-ASCII byte.
  */
 #include <math.h>
 #include "fuzz.h"
@@ -69,14 +75,98 @@ static void check_regions(const char *text)
 	kpctl_regions_free(&r);
 }
 
+/* name as the module prints it (seq_escape_str, ESCAPE_OCTAL | ESCAPE_NAP | ESCAPE_APPEND, " \t\n\\"). */
+static size_t module_escape(const char *name, char *out)
+{
+	size_t n = 0;
+
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c <= ' ' || c >= 0x7f || c == '\\')
+			n += (size_t)sprintf(out + n, "\\%03o", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void check_names(const char *t1, size_t n1)
+{
+	static char name[256], again[4 * sizeof(name) + 1], back[sizeof(name)];
+	size_t i;
+
+	if (kpctl_unescape_name(t1, n1, name, sizeof(name)))
+		return;
+	for (i = 0; i < n1; i++)
+		FZ_ASSERT((unsigned char)t1[i] > ' ' && (unsigned char)t1[i] < 0x7f,
+			  "a raw byte %#x accepted in a name", (unsigned char)t1[i]);
+	/* \ooo of a printable byte is accepted too: the name, not the text, comes back. */
+	module_escape(name, again);
+	FZ_ASSERT(!kpctl_unescape_name(again, strlen(again), back, sizeof(back)) && !strcmp(back, name),
+		  "name: '%s' escaped again is '%s', read back '%s'", name, again, back);
+}
+
 static void check_owners(const char *t1, const char *t2)
 {
-	char err[256] = "";
-	int i;
+	static struct kpctl_owners back;
+	static char text[1100 * (80 + 4 * 256)];
+	char err[256] = "", *buf = NULL;
+	const char *line;
+	size_t len = 0, tl = 0;
+	int i, lines = 0, known, others;
+	FILE *out;
 
 	if (kpctl_owners_parse(t1, KPCTL_BY_CGROUP, &own_a, err, sizeof(err))) {
 		FZ_ASSERT(*err && !strchr(err, '\n'), "owners refused: '%s'", err);
 		return;
+	}
+	for (line = t1; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		lines += !strncmp(line, "cgroup ", 7);
+	FZ_ASSERT(own_a.n == lines, "%d owners from %d cgroup lines", own_a.n, lines);
+	/* Written back as the module would, the same owners. */
+	for (i = 0; i < own_a.n; i++) {
+		const struct kpctl_owner *o = &own_a.o[i];
+
+		if (o->other)
+			tl += (size_t)sprintf(text + tl, "cgroup other");
+		else
+			tl += (size_t)sprintf(text + tl, "cgroup %llu", (unsigned long long)o->id);
+		tl += (size_t)sprintf(text + tl, " %llu %llu", (unsigned long long)o->sighted,
+				      (unsigned long long)o->promoted);
+		if (o->path[0]) {
+			text[tl++] = ' ';
+			tl += module_escape(o->path, text + tl);
+		}
+		text[tl++] = '\n';
+	}
+	text[tl] = '\0';
+	FZ_ASSERT(!kpctl_owners_parse(text, KPCTL_BY_CGROUP, &back, err, sizeof(err)) && back.n == own_a.n,
+		  "owners written back refused: %s", err);
+	for (i = 0; i < own_a.n; i++)
+		FZ_ASSERT(back.o[i].id == own_a.o[i].id && back.o[i].other == own_a.o[i].other &&
+			  back.o[i].sighted == own_a.o[i].sighted &&
+			  back.o[i].promoted == own_a.o[i].promoted &&
+			  !strcmp(back.o[i].path, own_a.o[i].path), "owner %d written back differs", i);
+	/* The table: one line per owner shown, no control byte but newlines. */
+	out = open_memstream(&buf, &len);
+	if (out) {
+		kpctl_top_render(&own_a, KPCTL_BY_CGROUP, 20, NULL, NULL, out);
+		fclose(out);
+		for (known = 0, others = 0, i = 0; i < own_a.n; i++) {
+			known += !own_a.o[i].other;
+			others += own_a.o[i].other && (own_a.o[i].sighted || own_a.o[i].promoted);
+		}
+		for (i = 0, lines = 0; buf && (size_t)i < len; i++) {
+			FZ_ASSERT(((unsigned char)buf[i] >= ' ' && (unsigned char)buf[i] < 0x7f) ||
+				  buf[i] == '\n', "a raw byte %#x in the table", (unsigned char)buf[i]);
+			lines += buf[i] == '\n';
+		}
+		/* Two of heading, the first 20 known owners, each `other` with counts. */
+		FZ_ASSERT(lines == 2 + (known < 20 ? known : 20) + others,
+			  "%d table lines for %d owners and %d other", lines, known, others);
+		free(buf);
 	}
 	if (kpctl_owners_parse(t2, KPCTL_BY_CGROUP, &own_b, err, sizeof(err)))
 		return;
@@ -510,6 +600,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	check_regions(t1);
 	check_owners(t1, t2);
+	check_names(t1, n1);
 	free(t1);
 	free(t2);
 	return 0;

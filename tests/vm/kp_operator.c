@@ -11,6 +11,10 @@
  * lit where the test found it (/proc/<pid>/pagemap); on SIGUSR1 the child
  * drops the binding and kpromoted promotes the hot set: then `top` shows
  * whose pages those were.
+ *
+ * names: a workload whose comm holds a newline, in a cgroup whose name
+ * holds a space, a tab, a backslash and ESC, is one row of `owners` (the
+ * path escaped) and one row of `top` (both names escaped).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -357,6 +361,207 @@ TEST_F_TIMEOUT(operator, heatmap_lights_the_hot_set_and_top_names_the_workload, 
 	EXPECT_EQ(2, ctl("heatmap --node 7"));
 	TH_LOG("%s", out);
 	EXPECT_EQ(2, ctl("heatmap --count 0"));
+	ASSERT_EQ(0, kill(self->child, SIGTERM));
+	ASSERT_EQ(self->child, waitpid(self->child, NULL, 0));
+	self->child = 0;
+	ASSERT_EQ(0, kp_unload());
+}
+
+/*
+ * Names are anyone's: any process may put a newline in its comm
+ * (prctl(PR_SET_NAME)), whoever may create a cgroup chooses its name (the
+ * kernel refuses '/' and a newline only). A workload named EVIL_COMM in a
+ * cgroup named EVIL_CG is one row of `owners`, its path escaped
+ * (ESC_CG_PATH), and one row of `kpromotedctl top`, its names escaped
+ * again for the terminal.
+ */
+#define EVIL_COMM "evil\nproc 9"
+#define EVIL_CG "kp_esc evil\t\\9\033x"
+#define ESC_CG_PATH "/kp_esc\\040evil\\011\\1349\\033x"	/* as owners prints it */
+#define SHOWN_COMM "evil\\012proc 9"			/* as top shows them */
+#define SHOWN_CG "/kp_esc evil\\011\\1349\\033x"
+#define EVIL_PAGES 4096		/* 16 MiB on node 1, all of it read in a loop */
+
+/* The hostile workload: its pages faulted on node 1 (default policy after), all of them hot. */
+static void evil_child(int fd)
+{
+	struct kp_buf b;
+	char pid[32];
+
+	signal(SIGTERM, on_term);
+	prctl(PR_SET_NAME, EVIL_COMM);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (kp_write_file(CG_ROOT "/" EVIL_CG "/cgroup.procs", pid) ||
+	    kp_buf_make(&b, EVIL_PAGES, EVIL_PAGES, 1, false))
+		_exit(1);
+	if (write(fd, &b.p, sizeof(b.p)) != sizeof(b.p))
+		_exit(1);
+	close(fd);
+	while (!done)
+		kp_run_hot(&b, EVIL_PAGES + 1, 0.5);
+	_exit(0);
+}
+
+FIXTURE(names) {
+	struct kp_topology topo;
+	char params[128];
+	char numab[KP_VAL_SIZE];
+	bool mounted, cg_made;
+	pid_t child;
+	const char *skip;
+};
+
+FIXTURE_SETUP(names)
+{
+	int fds[2], r, e;
+	char *addr;
+
+	self->child = 0;
+	self->mounted = self->cg_made = false;
+	self->skip = kp_two_tier_ready(&self->topo, self->params, sizeof(self->params));
+	if (self->skip)
+		return;
+	ASSERT_EQ(0, kp_ensure_unloaded());
+	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, self->numab, sizeof(self->numab)));
+	if (!kp_exists(CG_ROOT "/cgroup.procs")) {
+		mkdir(CG_ROOT, 0755);
+		ASSERT_EQ(0, mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL));
+		self->mounted = true;
+	}
+	ASSERT_EQ(0, kp_write_file(CG_ROOT "/cgroup.subtree_control", "+memory"));
+	/* A newline the kernel refuses in a cgroup's name; spaces, tabs, ESC it takes. */
+	r = mkdir(CG_ROOT "/kp_esc\nx", 0755);
+	e = errno;
+	if (!r)
+		rmdir(CG_ROOT "/kp_esc\nx");
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINVAL, e);
+	ASSERT_TRUE(mkdir(CG_ROOT "/" EVIL_CG, 0755) == 0 || errno == EEXIST);
+	self->cg_made = true;
+	ASSERT_EQ(0, kp_loadf("%s%s", self->params, kp_exists(KP_LRU_GEN) ? " lru_gen=enable" : ""));
+	ASSERT_EQ(0, pipe(fds));
+	self->child = fork();
+	ASSERT_LE(0, self->child);
+	if (!self->child) {
+		close(fds[0]);
+		evil_child(fds[1]);
+	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(addr), read(fds[0], &addr, sizeof(addr))) TH_LOG("the workload did not start");
+	close(fds[0]);
+}
+
+FIXTURE_TEARDOWN(names)
+{
+	if (self->skip)
+		return;
+	if (self->child > 0) {
+		kill(self->child, SIGTERM);
+		waitpid(self->child, NULL, 0);
+	}
+	kp_ensure_unloaded();
+	kp_write_file(KP_NUMA_BALANCING, self->numab);
+	if (self->cg_made)
+		rmdir(CG_ROOT "/" EVIL_CG);
+	if (self->mounted)
+		umount(CG_ROOT);
+}
+
+/* Lines of text that start with prefix; the last one into line (up to its newline). */
+static int lines_starting(const char *text, const char *prefix, char *line, size_t size)
+{
+	const char *l = text;
+	int n = 0;
+
+	while (l && *l) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+
+		if (!strncmp(l, prefix, strlen(prefix))) {
+			n++;
+			if (line)
+				snprintf(line, size, "%.*s", (int)len, l);
+		}
+		l = end ? end + 1 : NULL;
+	}
+	return n;
+}
+
+/* Lines of text that end with suffix. */
+static int lines_ending(const char *text, const char *suffix)
+{
+	const char *l = text;
+	size_t sl = strlen(suffix);
+	int n = 0;
+
+	while (l && *l) {
+		const char *end = strchr(l, '\n');
+		size_t len = end ? (size_t)(end - l) : strlen(l);
+
+		n += len >= sl && !memcmp(l + len - sl, suffix, sl);
+		l = end ? end + 1 : NULL;
+	}
+	return n;
+}
+
+/* A byte a terminal or a line parser would act on: a control byte but newline, DEL, non-ASCII. */
+static bool has_raw_byte(const char *text)
+{
+	for (; *text; text++)
+		if (((unsigned char)*text < ' ' && *text != '\n') || (unsigned char)*text >= 0x7f)
+			return true;
+	return false;
+}
+
+TEST_F_TIMEOUT(names, hostile_comm_and_cgroup_are_one_escaped_row, 240)
+{
+	static char owners[1 << 20];
+	unsigned long long sighted = 0, promoted = 0;
+	char prefix[48], line[512], field[64];
+	double t0 = kp_now_s();
+	bool seen = false;
+	ssize_t len;
+	int fields;
+
+	KP_TWO_TIER_READY();
+	snprintf(prefix, sizeof(prefix), "process %d ", self->child);
+	/* Counted: sighted by its hint faults, or promoted (its pages were on node 1). */
+	while (!seen && kp_now_s() - t0 <= 120) {
+		len = kp_read_file(KP_DEBUGFS "/owners", owners, sizeof(owners));
+		ASSERT_LT(0, len);
+		seen = lines_starting(owners, prefix, line, sizeof(line)) == 1 &&
+		       sscanf(line + strlen(prefix), "%llu %llu", &sighted, &promoted) == 2 &&
+		       sighted + promoted > 0 && lines_ending(owners, " " ESC_CG_PATH) == 1;
+		if (!seen)
+			sleep(1);
+	}
+	TH_LOG("owners after %.1f s:\n%s", kp_now_s() - t0, owners);
+	ASSERT_TRUE(seen) TH_LOG("the workload is not one counted row, or its cgroup not one escaped path");
+	/* One row, four fields: the comm is not in owners, so it cannot add any. */
+	EXPECT_EQ(1, lines_starting(owners, prefix, line, sizeof(line)));
+	fields = sscanf(line, "process %*d %*u %*u %63s", field);
+	EXPECT_TRUE(fields < 1) TH_LOG("a fifth field on the process row: %s", line);
+	/* The cgroup's line: its whole escaped path, nothing raw anywhere, no stray lines. */
+	EXPECT_EQ(1, lines_ending(owners, " " ESC_CG_PATH));
+	EXPECT_FALSE(has_raw_byte(owners));
+	EXPECT_EQ(lines_starting(owners, "process ", NULL, 0) + lines_starting(owners, "cgroup ", NULL, 0),
+		  lines_starting(owners, "", NULL, 0)) TH_LOG("a line of owners that is no owner");
+
+	/* top: the workload is one row, its comm escaped; no line starts with the forged tail. */
+	ASSERT_EQ(0, ctl("top --count 1 --interval 1")) TH_LOG("%s", out);
+	TH_LOG("%s", out);
+	snprintf(line, sizeof(line), "  %s", SHOWN_COMM);
+	EXPECT_EQ(1, lines_ending(out, line)) TH_LOG("%s not one row", SHOWN_COMM);
+	EXPECT_EQ(0, lines_starting(out, "proc 9", NULL, 0));
+	EXPECT_FALSE(has_raw_byte(out));
+	EXPECT_EQ(self->child, top_column(out, SHOWN_COMM, 1)) TH_LOG("not the workload's row");
+	/* --by cgroup: the path decoded and escaped again for the terminal, one row. */
+	ASSERT_EQ(0, ctl("top --by cgroup --count 1 --interval 1")) TH_LOG("%s", out);
+	TH_LOG("%s", out);
+	snprintf(line, sizeof(line), "  %s", SHOWN_CG);
+	EXPECT_EQ(1, lines_ending(out, line)) TH_LOG("%s not one row", SHOWN_CG);
+	EXPECT_FALSE(has_raw_byte(out));
+
 	ASSERT_EQ(0, kill(self->child, SIGTERM));
 	ASSERT_EQ(self->child, waitpid(self->child, NULL, 0));
 	self->child = 0;

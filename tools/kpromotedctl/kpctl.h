@@ -173,7 +173,10 @@ void kpctl_heatmap_gnuplot(const struct kpctl_span *s, const struct kpctl_fold *
 /*
  * top: debugfs `owners`: `process <tgid> <sighted> <promoted>`,
  * `cgroup <id> <sighted> <promoted> [path]`, and per kind one
- * `<kind> other <sighted> <promoted>`.
+ * `<kind> other <sighted> <promoted>`, fields one space apart. The path is
+ * escaped: space, tab, newline, backslash and every byte outside printable
+ * ASCII as \ooo (three octal digits), so a name is one field of one line
+ * whatever bytes its owner chose.
  */
 enum kpctl_by { KPCTL_BY_PROCESS, KPCTL_BY_CGROUP };
 struct kpctl_owner {
@@ -187,14 +190,33 @@ struct kpctl_owners {
 	int n;
 	struct kpctl_owner o[1100];
 };
-/* The lines of one kind. 0, or -1 with one line in err. */
+/*
+ * The escaped name src[0..len) decoded into dst, cut to dstlen - 1 bytes
+ * (ending in "..." when cut): 0, or -1 when it is not in the escaped form
+ * (a raw space, control or non-ASCII byte, a backslash not followed by
+ * three octal digits up to \377, or \000).
+ */
+int kpctl_unescape_name(const char *src, size_t len, char *dst, size_t dstlen);
+/*
+ * name as it may go to a terminal: control bytes, DEL, the backslash and
+ * bytes outside ASCII as \ooo, the rest (spaces included) as they are; cut
+ * at a whole character to fit dstlen.
+ */
+void kpctl_escape_display(const char *name, char *dst, size_t dstlen);
+/*
+ * The lines of one kind. 0, or -1 with one line in err (a line not in the
+ * form above: a name with a raw space or control byte is refused, not split).
+ */
 int kpctl_owners_parse(const char *text, enum kpctl_by by, struct kpctl_owners *set, char *err,
 		       size_t errlen);
 /* Rates of cur against prev (secs apart; an owner new in cur counts from 0). */
 void kpctl_owners_rates(const struct kpctl_owners *prev, struct kpctl_owners *cur, double secs);
 /* Most promoted pages first, then most sighted; `other` last. */
 void kpctl_owners_sort(struct kpctl_owners *set);
-/* Name of an owner for the table (process: its comm), NULL when not known. */
+/*
+ * Name of an owner for the table (process: its comm), NULL when not known;
+ * raw bytes, escaped by kpctl_top_render() as kpctl_escape_display() does.
+ */
 typedef const char *(*kpctl_owner_name_fn)(const struct kpctl_owner *o, void *ctx);
 /* The table, at most max_rows owners (and `other` when it has counts). */
 void kpctl_top_render(const struct kpctl_owners *set, enum kpctl_by by, int max_rows,

@@ -975,6 +975,93 @@ void kpctl_heatmap_gnuplot(const struct kpctl_span *s, const struct kpctl_fold *
 
 /* ---- top: debugfs `owners` ---- */
 
+static bool is_octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+int kpctl_unescape_name(const char *src, size_t len, char *dst, size_t dstlen)
+{
+	size_t i, n = 0;
+	bool cut = false;
+
+	if (!dstlen)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c == '\\') {
+			if (len - i < 4 || src[i + 1] < '0' || src[i + 1] > '3' || !is_octal(src[i + 2]) ||
+			    !is_octal(src[i + 3]))
+				return -1;
+			c = (unsigned char)((src[i + 1] - '0') << 6 | (src[i + 2] - '0') << 3 | (src[i + 3] - '0'));
+			if (!c)
+				return -1;
+			i += 3;
+		} else if (c <= ' ' || c >= 0x7f) {
+			return -1;	/* the module escapes these: not its output */
+		}
+		if (n + 1 < dstlen)
+			dst[n++] = (char)c;
+		else
+			cut = true;
+	}
+	dst[n] = '\0';
+	if (cut && dstlen >= 4)
+		memcpy(dst + dstlen - 4, "...", 4);
+	return 0;
+}
+
+void kpctl_escape_display(const char *name, char *dst, size_t dstlen)
+{
+	size_t n = 0;
+
+	if (!dstlen)
+		return;
+	for (; *name; name++) {
+		unsigned char c = (unsigned char)*name;
+		bool esc = c < ' ' || c >= 0x7f || c == '\\';
+
+		if (n + (esc ? 4 : 1) >= dstlen)
+			break;
+		if (esc)
+			n += (size_t)snprintf(dst + n, dstlen - n, "\\%03o", c);
+		else
+			dst[n++] = (char)c;
+	}
+	dst[n] = '\0';
+}
+
+/* The next field of [*p, end): up to the next space; false at the end of the line. */
+static bool next_field(const char **p, const char *end, const char **f, size_t *flen)
+{
+	const char *s = *p, *sp;
+
+	if (s >= end)
+		return false;
+	sp = memchr(s, ' ', (size_t)(end - s));
+	*f = s;
+	*flen = (size_t)((sp ? sp : end) - s);
+	*p = sp ? sp + 1 : end;
+	return true;
+}
+
+/* A field that is a u64 (1..20 digits). */
+static bool field_u64(const char *f, size_t len, uint64_t *v)
+{
+	char w[24];
+
+	if (!len || len >= sizeof(w))
+		return false;
+	memcpy(w, f, len);
+	w[len] = '\0';
+	if (!kpctl_is_u64(w))
+		return false;
+	errno = 0;
+	*v = strtoull(w, NULL, 10);
+	return !errno;
+}
+
 int kpctl_owners_parse(const char *text, enum kpctl_by by, struct kpctl_owners *set, char *err,
 		       size_t errlen)
 {
@@ -986,42 +1073,40 @@ int kpctl_owners_parse(const char *text, enum kpctl_by by, struct kpctl_owners *
 	set->n = 0;
 	while (line && *line) {
 		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
+		size_t len = end ? (size_t)(end - line) : strlen(line), fl;
+		const char *p, *lend = line + len, *f;
 		struct kpctl_owner *o = &set->o[set->n];
-		unsigned long long id = 0, si, pr;
-		char buf[400], idw[32];
-		int used = 0;
+		bool ok;
 
 		lineno++;
 		if (len < klen || strncmp(line, kind, klen)) {
 			line = end ? end + 1 : NULL;
 			continue;
 		}
-		if (len >= sizeof(buf)) {
-			fail(err, errlen, "owners: line %d too long", lineno);
-			return -1;
-		}
-		memcpy(buf, line, len);
-		buf[len] = '\0';
+		p = line + klen;
 		line = end ? end + 1 : NULL;
 		if (set->n == (int)(sizeof(set->o) / sizeof(set->o[0]))) {
 			fail(err, errlen, "owners: more than %d owners", set->n);
 			return -1;
 		}
 		memset(o, 0, sizeof(*o));
-		if (sscanf(buf + klen, "%31s %llu %llu%n", idw, &si, &pr, &used) != 3 ||
-		    (strcmp(idw, "other") && (!kpctl_is_u64(idw) || !(id = strtoull(idw, NULL, 10))))) {
-			fail(err, errlen, "owners: line %d: bad line", lineno);
-			return -1;
-		}
-		o->other = !strcmp(idw, "other");
-		o->id = id;
-		o->sighted = si;
-		o->promoted = pr;
-		if (buf[klen + used] == ' ' && by == KPCTL_BY_CGROUP && !o->other)
-			snprintf(o->path, sizeof(o->path), "%s", buf + klen + used + 1);
-		else if (buf[klen + used]) {
-			fail(err, errlen, "owners: line %d: bad line", lineno);
+		ok = next_field(&p, lend, &f, &fl);
+		if (ok && fl == 5 && !memcmp(f, "other", 5))
+			o->other = true;
+		else
+			ok = ok && field_u64(f, fl, &o->id) && o->id;
+		ok = ok && next_field(&p, lend, &f, &fl) && field_u64(f, fl, &o->sighted) &&
+		     next_field(&p, lend, &f, &fl) && field_u64(f, fl, &o->promoted);
+		/* The rest, if any: one escaped field, a cgroup's path. */
+		if (ok && p < lend)
+			ok = by == KPCTL_BY_CGROUP && !o->other && p[-1] == ' ' &&
+			     !kpctl_unescape_name(p, (size_t)(lend - p), o->path, sizeof(o->path)) &&
+			     o->path[0];
+		else if (ok && p[-1] == ' ')
+			ok = false;	/* a trailing space */
+		if (!ok) {
+			fail(err, errlen, "owners: line %d: bad line (not `%s<id> <sighted> <promoted>%s`)",
+			     lineno, kind, by == KPCTL_BY_CGROUP ? " [escaped path]" : "");
 			return -1;
 		}
 		set->n++;
@@ -1083,8 +1168,8 @@ void kpctl_top_render(const struct kpctl_owners *set, enum kpctl_by by, int max_
 		"SIGHTED/s", "SIGHTED", "PROMOTED/s", "PROMOTED", by == KPCTL_BY_CGROUP ? "CGROUP" : "COMMAND");
 	for (i = 0; i < set->n; i++) {
 		const struct kpctl_owner *o = &set->o[i];
+		char id[24], shown_name[4 * sizeof(o->path) + 1];
 		const char *n;
-		char id[24];
 
 		if (o->other) {
 			if (!o->sighted && !o->promoted)
@@ -1095,6 +1180,9 @@ void kpctl_top_render(const struct kpctl_owners *set, enum kpctl_by by, int max_
 		n = o->other ? "(other: unknown owner, or no slot left)" : name ? name(o, ctx) : NULL;
 		if (!n || !*n)
 			n = by == KPCTL_BY_CGROUP ? (o->path[0] ? o->path : "(removed)") : "(exited)";
+		/* Names are anyone's bytes: never a raw control byte to the terminal. */
+		kpctl_escape_display(n, shown_name, sizeof(shown_name));
+		n = shown_name;
 		if (o->other)
 			snprintf(id, sizeof(id), "-");
 		else

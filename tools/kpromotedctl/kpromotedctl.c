@@ -994,17 +994,31 @@ out:
 	return rc;
 }
 
-/* A process's comm, from /proc (NULL when it has exited). */
+#define COMM_BUF 80	/* /proc/<pid>/comm: up to 64 bytes (a kthread's full name) and '\n' */
+
+/*
+ * A process's comm, from /proc (NULL when it has exited): all of it, but
+ * the newline the kernel ends it with. Any process may put a newline or a
+ * control byte in its own (prctl(PR_SET_NAME)) and /proc shows it raw:
+ * taken whole, it stays one name, which kpctl_top_render() escapes.
+ */
 static const char *owner_name(const struct kpctl_owner *o, void *ctx)
 {
-	char *buf = ctx, p[64];
+	char *buf = ctx, p[64], *text;
+	size_t n;
 
 	if (o->path[0])
 		return o->path;
 	snprintf(p, sizeof(p), "/proc/%llu/comm", (unsigned long long)o->id);
-	if (read_line(p, buf, 64) || !*buf)
+	text = slurp(path(p));
+	if (!text)
 		return NULL;
-	return buf;
+	n = strlen(text);
+	if (n && text[n - 1] == '\n')
+		text[--n] = '\0';
+	snprintf(buf, COMM_BUF, "%s", text);
+	free(text);
+	return *buf ? buf : NULL;
 }
 
 static int read_owners(struct kpctl_owners *set, enum kpctl_by by)
@@ -1032,7 +1046,7 @@ static int cmd_top(int argc, char **argv)
 	enum kpctl_by by = KPCTL_BY_PROCESS;
 	double interval = 1, t_prev, t_cur, start;
 	long count = 0, i;
-	char name[64];
+	char name[COMM_BUF];
 	int c, rc;
 
 	if (!prev || !cur) {

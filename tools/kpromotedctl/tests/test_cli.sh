@@ -228,6 +228,24 @@ ok $? "top: two frames, the process named by its comm, a gone one as exited"
 run 0 "top --by cgroup" top --by cgroup --count 1 --interval 0.1
 grep -qE '^ +4321 +0 +1000 +0 +8192  /kp.slice/workload$' "$T/out" && ! grep -q hotloop "$T/out"
 ok $? "top --by cgroup: the cgroup by its path"
+# Names are anyone's: a comm with a newline and an escape sequence, a cgroup path
+# escaped as the module prints it. One row each, no raw control byte out.
+mkdir -p "$T/proc/5151"
+printf 'evil\nproc 9\e[2J\n' >"$T/proc/5151/comm"
+printf 'process 5151 7 3\nprocess other 0 0\ncgroup 6 7 3 /evil\\012cgroup\\0409\\0409\\0409\\040/x\\033[2J\ncgroup other 0 0\n' >"$D/owners"
+run 0 "top: hostile names" top --count 1 --interval 0.1
+grep -qE '^ +5151 +0 +7 +0 +3  evil\\012proc 9\\033\[2J$' "$T/out" && ! grep -q '^proc 9' "$T/out" &&
+	! grep -q $'\e' "$T/out"
+ok $? "top: a comm with a newline and ESC is one escaped row"
+run 0 "top --by cgroup: hostile names" top --by cgroup --count 1 --interval 0.1
+grep -qE '^ +6 +0 +7 +0 +3  /evil\\012cgroup 9 9 9 /x\\033\[2J$' "$T/out" && ! grep -qE '^ *9 ' "$T/out" &&
+	! grep -q $'\e' "$T/out"
+ok $? "top --by cgroup: an escaped path with a forged line is one row, escaped again"
+printf 'cgroup 6 7 3 /a b\n' >"$D/owners"
+run 1 "top --by cgroup: a raw space in a path" top --by cgroup --count 1 --interval 0.1
+one_line_err && grep -q 'line 1: bad line' "$T/err"
+ok $? "top: a path not escaped: one line"
+printf 'process 4242 1000 8192\nprocess 77 5 0\nprocess other 3 0\ncgroup 1 5 0 /\ncgroup 4321 1000 8192 /kp.slice/workload\ncgroup other 0 0\n' >"$D/owners"
 run 2 "top: bad --by" top --by user
 one_line_err
 ok $? "top --by user: one line"

@@ -383,13 +383,128 @@ static const char *fake_name(const struct kpctl_owner *o, void *ctx)
 	return o->id == 4242 ? "hotloop" : NULL;
 }
 
+/* An owner whose name is the raw bytes in ctx. */
+static const char *raw_name(const struct kpctl_owner *o, void *ctx)
+{
+	(void)o;
+	return ctx;
+}
+
+/* The lines of buf (it ends with one). */
+static int count_lines(const char *buf)
+{
+	int n = 0;
+
+	for (; *buf; buf++)
+		n += *buf == '\n';
+	return n;
+}
+
+/*
+ * Names are anyone's bytes (a comm set with prctl, a delegated cgroup):
+ * escaped in `owners` as the module prints them, they come back whole, a
+ * forged line stays inside its name, and the table shows no raw control
+ * byte.
+ */
+static void test_owner_names(void)
+{
+	static struct kpctl_owners s;
+	/* "/evil\ncgroup 6 999 999 /forged", then tab, backslash, ESC, a byte outside ASCII. */
+	const char *t = "cgroup 5 1 2 /evil\\012cgroup\\0406\\040999\\040999\\040/forged\n"
+			"cgroup 7 3 4 /a\\011b\\134c\\033[2Jd\\303\\251\n"
+			"cgroup other 0 0\n";
+	const char *bad[] = {
+		"cgroup 5 1 2 /a b\n",		/* a raw space: a second field */
+		"cgroup 5 1 2 /a\tb\n",		/* raw tab */
+		"cgroup 5 1 2 /a\033[2J\n",	/* raw escape sequence */
+		"cgroup 5 1 2 /a\rb\n",		/* raw carriage return */
+		"cgroup 5 1 2 /caf\303\251\n",	/* raw byte outside ASCII */
+		"cgroup 5 1 2 /a\\\n",		/* a lone backslash */
+		"cgroup 5 1 2 /a\\01\n",		/* two digits */
+		"cgroup 5 1 2 /a\\400\n",		/* more than a byte */
+		"cgroup 5 1 2 /a\\089\n",		/* not octal */
+		"cgroup 5 1 2 /a\\000b\n",		/* a NUL */
+		"cgroup 5 1 2 \n",			/* a trailing space, no path */
+		"cgroup 5 1 2 /a \n",		/* a trailing space */
+		"cgroup 5  1 2\n",			/* two spaces */
+		"cgroup other 1 2 /x\n",		/* other has no path */
+		"process 5 1 2 evil\\012\n",	/* no name on a process line */
+		"process 18446744073709551616 1 2\n",	/* past u64 */
+		"process 5 1 -2\n",
+		"process 5 1 +2\n",
+	};
+	char err[256], name[300], shown[64], *buf = NULL;
+	const char *comm = "evil\nproc 9";
+	size_t len = 0, i;
+	FILE *out;
+	int rc;
+
+	rc = kpctl_owners_parse(t, KPCTL_BY_CGROUP, &s, err, sizeof(err));
+	CHECK(!rc && s.n == 3 && s.o[0].id == 5 && !strcmp(s.o[0].path, "/evil\ncgroup 6 999 999 /forged") &&
+	      s.o[1].id == 7 && !strcmp(s.o[1].path, "/a\tb\\c\033[2Jd\303\251") && s.o[2].other,
+	      "owners: escaped names decoded whole, the forged line not a row: %d %s", rc, err);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = kpctl_owners_parse(bad[i], bad[i][0] == 'c' ? KPCTL_BY_CGROUP : KPCTL_BY_PROCESS, &s,
+					err, sizeof(err));
+		CHECK(rc == -1 && strstr(err, "line 1: bad line") && !strchr(err, '\n'),
+		      "owners: not the module's form, refused in one line: %zu %s", i, err);
+	}
+	/* The name that does not fit: cut, and said so. */
+	memset(name, 'x', sizeof(name));
+	memcpy(name, "cgroup 5 1 2 /", 14);
+	strcpy(name + sizeof(name) - 2, "\n");
+	CHECK(!kpctl_owners_parse(name, KPCTL_BY_CGROUP, &s, err, sizeof(err)) && s.n == 1 &&
+	      strlen(s.o[0].path) == sizeof(s.o[0].path) - 1 &&
+	      !strcmp(s.o[0].path + sizeof(s.o[0].path) - 4, "..."), "owners: a long path cut: %s", err);
+	/* Each byte round-trips through the module's escaping. */
+	for (i = 1; i < 256; i++) {
+		char esc[8], got[4];
+		bool octal = i <= ' ' || i >= 0x7f || i == '\\';
+
+		if (octal)
+			snprintf(esc, sizeof(esc), "\\%03o", (unsigned)i);
+		else
+			snprintf(esc, sizeof(esc), "%c", (int)i);
+		rc = kpctl_unescape_name(esc, strlen(esc), got, sizeof(got));
+		if (rc || (unsigned char)got[0] != i || got[1])
+			break;
+	}
+	CHECK(i == 256, "unescape: every byte 1..255 round-trips (stopped at %zu)", i);
+
+	kpctl_escape_display("a\tb\\c\033[2J\n\177\303\251 d", shown, sizeof(shown));
+	CHECK(!strcmp(shown, "a\\011b\\134c\\033[2J\\012\\177\\303\\251 d"), "display: escaped: %s", shown);
+	kpctl_escape_display("ab\n", shown, 6);
+	CHECK(!strcmp(shown, "ab"), "display: cut at a whole escape: %s", shown);
+
+	/* top: the comm with a newline is one row, escaped; so is the cgroup. */
+	s.n = 1;
+	memset(&s.o[0], 0, sizeof(s.o[0]));
+	s.o[0].id = 4242;
+	s.o[0].promoted = 9;
+	out = open_memstream(&buf, &len);
+	kpctl_top_render(&s, KPCTL_BY_PROCESS, 20, raw_name, (void *)comm, out);
+	fclose(out);
+	CHECK(count_lines(buf) == 3 && strstr(buf, "  evil\\012proc 9\n") && !strstr(buf, "\nproc 9"),
+	      "top: a comm with a newline is one escaped row:\n%s", buf);
+	free(buf);
+	buf = NULL;
+	kpctl_owners_parse(t, KPCTL_BY_CGROUP, &s, err, sizeof(err));
+	out = open_memstream(&buf, &len);
+	kpctl_top_render(&s, KPCTL_BY_CGROUP, 20, NULL, NULL, out);
+	fclose(out);
+	CHECK(count_lines(buf) == 4 && strstr(buf, "  /evil\\012cgroup 6 999 999 /forged\n") &&
+	      strstr(buf, "  /a\\011b\\134c\\033[2Jd\\303\\251\n") && !strchr(buf, '\033') &&
+	      !strchr(buf, '\t'), "top --by cgroup: paths escaped, one row each:\n%s", buf);
+	free(buf);
+}
+
 static void test_owners(void)
 {
 	static struct kpctl_owners a, b;
 	const char *t1 = "process 4242 100 0\nprocess 7 5 0\nprocess other 1 0\n"
-			 "cgroup 99 100 0 /kp.slice/work load\ncgroup other 0 0\n";
+			 "cgroup 99 100 0 /kp.slice/work\\040load\ncgroup other 0 0\n";
 	const char *t2 = "process 7 5 0\nprocess 4242 300 2048\nprocess 8 1 0\nprocess other 1 0\n"
-			 "cgroup 99 300 2048 /kp.slice/work load\ncgroup other 0 0\n";
+			 "cgroup 99 300 2048 /kp.slice/work\\040load\ncgroup other 0 0\n";
 	char err[256], *buf = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -427,6 +542,7 @@ static void test_owners(void)
 	      "owners: trailing junk on a process line refused");
 	CHECK(!kpctl_owners_parse("cgroup 5 1\n", KPCTL_BY_PROCESS, &a, err, sizeof(err)) && !a.n,
 	      "owners: the other kind's lines are skipped");
+	test_owner_names();
 }
 
 int main(void)
