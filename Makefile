@@ -3,8 +3,9 @@
 #   make unit             host unit tests (sanitizers)
 #   make fuzz [FUZZ_SECONDS=60]   the parsers' fuzz targets on the host, that long each
 #   make vm-check RELEASE=bookworm|trixie|sid   build in that release's chroot, run guest suite
+#                 RELEASE=trixie-rt|trixie-cloud  Debian 13's RT/cloud kernel, reduced suite
 #                 [GUEST_TESTS=kp_promote,kp_frequency]  only these guest programs
-#   make check            unit + vm-check for every release
+#   make check            unit + vm-check for every release and flavour [RELEASES=...]
 #   make demo             two-tier guest on a stock Debian kernel, hot set promoted
 #   make sim [QUICK=1]    host simulator of the hotness engine at 64 GiB..16 TiB (issue 14)
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -44,8 +45,9 @@ fuzz:
 vm-check:
 	scripts/vm-check.sh $(RELEASE) $(if $(GUEST_TESTS),kp.tests=$(GUEST_TESTS))
 
+# Without RELEASES given, check.sh's default: every release, then the flavours (scripts/lib.sh).
 check:
-	scripts/check.sh $(RELEASES)
+	scripts/check.sh $(if $(filter command line environment,$(origin RELEASES)),$(RELEASES))
 
 demo:
 	scripts/demo.sh $(RELEASE)

@@ -6,13 +6,14 @@
 # counted from the TAP results of the unit tests, the fuzz targets and every guest run. A
 # step that fails without a "not ok" of its own (build error, kernel warning, hang) counts
 # as one failure.
-# Usage: [KP_FUZZ_SECONDS=N] scripts/check.sh [RELEASE ...]   (default: bookworm trixie sid)
+# Usage: [KP_FUZZ_SECONDS=N] scripts/check.sh [RELEASE ...]
+#   (default: bookworm trixie sid, then the flavour trixie-cloud: KP_CHECK_RELEASES)
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 releases=("$@")
-[[ ${#releases[@]} -gt 0 ]] || read -r -a releases <<<"$KP_ALL_RELEASES"
+[[ ${#releases[@]} -gt 0 ]] || read -r -a releases <<<"$KP_CHECK_RELEASES"
 for r in "${releases[@]}"; do kp_check_release "$r"; done
 t0=$SECONDS
 LOGDIR=$KP_CACHE/logs
@@ -33,7 +34,7 @@ add_row() {
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	total_skip=$((total_skip + s))
-	rows+=("$(printf '%-10s %-24s %6s %6s %7s  %-4s %8s' "$name" "$kernel" "$p" "$f" "$s" \
+	rows+=("$(printf '%-12s %-28s %6s %6s %7s  %-4s %8s' "$name" "$kernel" "$p" "$f" "$s" \
 		"$verdict" "$(kp_fmt_secs "$secs")")")
 }
 
@@ -68,7 +69,7 @@ else
 		##  NO UNIT TESTS YET: tests/unit/Makefile missing  ##
 		######################################################
 	EOF
-	rows+=("$(printf '%-10s %-24s %6s %6s %7s  %-4s %8s' unit - - - - NONE -)")
+	rows+=("$(printf '%-12s %-28s %6s %6s %7s  %-4s %8s' unit - - - - NONE -)")
 fi
 
 # Every parser on the host, a fixed time per target: any crash, broken property or
@@ -114,7 +115,7 @@ done
 
 echo
 echo "== check summary"
-printf '%-10s %-24s %6s %6s %7s  %-4s %8s\n' what kernel passed failed skipped res time
+printf '%-12s %-28s %6s %6s %7s  %-4s %8s\n' what kernel passed failed skipped res time
 for row in "${rows[@]}"; do echo "$row"; done
 echo "logs: $LOGDIR"
 # What failed, with its figures: the end of this output is often all a CI page shows.

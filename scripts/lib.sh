@@ -12,14 +12,42 @@ KP_CACHE=$(cd "$KP_CACHE" && pwd)
 export KP_CACHE
 
 KP_ALL_RELEASES="bookworm trixie sid"
+# Kernel flavours besides the generic amd64 one: RELEASE-FLAVOUR names that release's chroot
+# with linux-image-FLAVOUR-amd64 and its headers installed next to the generic ones.
+KP_FLAVOURS="trixie-rt trixie-cloud"
+# What `make check` runs: every release, then the flavours whose reduced suite has passed.
+# trixie-rt is not in yet: its kp_hwsample run had two failures (a test that needs hint
+# faults, skipped there since), and no green run since; `make vm-check RELEASE=trixie-rt`.
+# shellcheck disable=SC2034 # read by check.sh
+KP_CHECK_RELEASES="$KP_ALL_RELEASES trixie-cloud"
 
 kp_log() { printf '%s\n' "$*" >&2; }
 kp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 kp_check_release() {
 	case "${1:-}" in
-	bookworm | trixie | sid) ;;
-	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES)" ;;
+	bookworm | trixie | sid | trixie-rt | trixie-cloud) ;;
+	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES $KP_FLAVOURS)" ;;
+	esac
+}
+# The Debian release whose chroot and archive a (flavoured) release uses: trixie-rt -> trixie.
+kp_release_base() { printf '%s\n' "${1%%-*}"; }
+# The kernel flavour of a release name, empty for the generic amd64 kernel: trixie-rt -> rt.
+kp_release_flavour() {
+	if [[ $1 == *-* ]]; then printf '%s\n' "${1#*-}"; fi
+}
+# Guest programs to run on RELEASE, comma-separated (kp.tests=); empty means the whole suite.
+# The flavours' reduced suites are chosen here only (the generic kernels run everything).
+# cloud: the record path and its debugfs surface (lifecycle), the hooks and the promotion
+# workers (promote), the hardware-sampling NMI path through the test PMU (hwsample), the
+# MGLRU walk hook (mglru). rt: Debian's PREEMPT_RT kernel has no NUMA balancing (no
+# hint-fault source) and its compiler inlined get_pfn_folio at one of three call sites (the
+# module refuses that hook: no MGLRU source), so the test PMU's samples are its only source
+# here: hwsample covers the record path from NMI, confirmation and the workers on RT.
+kp_release_tests() {
+	case $(kp_release_flavour "$1") in
+	cloud) echo kp_lifecycle,kp_promote,kp_hwsample,kp_mglru ;;
+	rt) echo kp_hwsample ;;
 	esac
 }
 
@@ -27,9 +55,12 @@ kp_check_release() {
 # initramfs) across concurrent runs. The lock lives beside the chroot so it also guards
 # the chroot's creation; it is released when the holding process exits. vm-check holds it
 # for its whole pipeline (so a run tests its own build) and tells its children so.
+# A flavour shares its base release's chroot, hence its lock.
 kp_lock_release() {
-	[[ ${KP_LOCKED_RELEASE:-} == "$1" ]] && return 0
-	local lock=$KP_CACHE/chroot/$1.lock
+	local base
+	base=$(kp_release_base "$1")
+	[[ -n ${KP_LOCKED_RELEASE:-} && $(kp_release_base "$KP_LOCKED_RELEASE") == "$base" ]] && return 0
+	local lock=$KP_CACHE/chroot/$base.lock
 	mkdir -p "$KP_CACHE/chroot"
 	exec {KP_LOCK_FD}>"$lock"
 	if ! flock -n "$KP_LOCK_FD"; then

@@ -4,6 +4,8 @@
 #     compiler, make, libc6-dev, kmod and dkms, like a user's machine running DKMS;
 #   - the current linux-image-amd64 of that release: headers installed in the chroot,
 #     image extracted to $KP_CACHE/kernel/<abi>/ for QEMU;
+#   - for a flavour (RELEASE-FLAVOUR, e.g. trixie-rt): the same from RELEASE's chroot with
+#     linux-image-FLAVOUR-amd64 and its headers, installed next to the generic ones;
 #   - $KP_CACHE/release/RELEASE.env describing the result (KP_KVER, KP_VMLINUZ, ...).
 # Usage: scripts/release.sh RELEASE     or: source scripts/release.sh RELEASE
 # Env: KP_MIRROR, KP_SECURITY_MIRROR (Debian mirrors; default: the host apt's),
@@ -27,6 +29,9 @@ source "$(dirname "$0")/lib.sh"
 
 REL=${1:-}
 kp_check_release "$REL"
+BASE=$(kp_release_base "$REL")
+FLAVOUR=$(kp_release_flavour "$REL")
+META=linux-image-${FLAVOUR:+$FLAVOUR-}amd64
 # The Debian mirrors the host's own apt uses, unless told otherwise.
 host_mirror() {
 	{
@@ -39,10 +44,10 @@ host_mirror() {
 MIRROR=${KP_MIRROR:-$(host_mirror '/debian/?$')}
 SECURITY_MIRROR=${KP_SECURITY_MIRROR:-$(host_mirror '/debian-security/?$')}
 [[ -n $MIRROR ]] || kp_die "no Debian mirror in the host's apt sources: set KP_MIRROR"
-if [[ -z $SECURITY_MIRROR && $REL != sid ]]; then
+if [[ -z $SECURITY_MIRROR && $BASE != sid ]]; then
 	kp_die "no debian-security mirror in the host's apt sources: set KP_SECURITY_MIRROR"
 fi
-CHROOT=$KP_CACHE/chroot/$REL
+CHROOT=$KP_CACHE/chroot/$BASE
 LOG=$KP_CACHE/logs/release-$REL.log
 mkdir -p "$KP_CACHE/logs" "$KP_CACHE/kernel" "$KP_CACHE/release"
 
@@ -60,15 +65,15 @@ in_chroot() { kp_chroot "$CHROOT" "$@"; }
 # Suites whose packages a user of that release gets: the kernel of a stable release moves
 # through -security (and point releases), so those are included.
 suites_main() {
-	case $REL in
+	case $BASE in
 	sid) echo "sid" ;;
-	*) echo "$REL $REL-updates" ;;
+	*) echo "$BASE $BASE-updates" ;;
 	esac
 }
 suites_security() {
-	case $REL in
+	case $BASE in
 	sid) ;;
-	*) echo "$REL-security" ;;
+	*) echo "$BASE-security" ;;
 	esac
 }
 
@@ -83,12 +88,12 @@ bootstrap_chroot() {
 		rm -rf --one-file-system "$tmp"
 	fi
 	[[ -e $CHROOT ]] && rm -rf --one-file-system "$CHROOT"
-	say "debootstrap $REL (minbase) into $CHROOT ..."
+	say "debootstrap $BASE (minbase) into $CHROOT ..."
 	local t0=$SECONDS
 	# The compiler comes with dkms (gcc) and, for the exact version the kernel was built
 	# with, with the headers package below.
 	quiet debootstrap --variant=minbase --include=make,libc6-dev,kmod,dkms \
-		"$REL" "$tmp" "$MIRROR"
+		"$BASE" "$tmp" "$MIRROR"
 	touch "$tmp/.kp-bootstrapped"
 	mv "$tmp" "$CHROOT"
 	say "debootstrap done in $((SECONDS - t0)) s"
@@ -290,13 +295,13 @@ main() {
 	write_apt_config
 	apt_update_if_stale
 	local meta
-	meta=$(depends_of linux-image-amd64 | grep -m1 '^linux-image-' || true)
-	[[ -n $meta ]] || kp_die "cannot resolve linux-image-amd64 in $REL"
+	meta=$(depends_of "$META" | grep -m1 '^linux-image-' || true)
+	[[ -n $meta ]] || kp_die "cannot resolve $META in $BASE"
 	ABI=${meta#linux-image-}
 	# apt picks the newest across the suites (a stable kernel usually lives in -security).
 	local ver
 	ver=$(cand_version "$meta")
-	say "linux-image-amd64 -> $meta $ver from $(in_chroot apt-cache policy "$meta" |
+	say "$META -> $meta $ver from $(in_chroot apt-cache policy "$meta" |
 		awk -v v="$ver" '$1 == v || ($1 == "***" && $2 == v) {getline; print $2, $3; exit}')"
 	fetch_image
 	find_vmlinuz

@@ -11,6 +11,11 @@ source "$(dirname "$0")/lib.sh"
 REL=${1:-}
 kp_check_release "$REL"
 shift
+# A flavour runs the reduced suite chosen in lib.sh (kp_release_tests), unless told which.
+flavour_tests=$(kp_release_tests "$REL")
+if [[ -n $flavour_tests && " $* " != *" kp.tests="* ]]; then
+	set -- "$@" "kp.tests=$flavour_tests"
+fi
 t0=$SECONDS
 # Hold the release from the chroot update to the initramfs: another run's build must not
 # slip in between our build and our boot. The steps see KP_LOCKED_RELEASE and do not lock

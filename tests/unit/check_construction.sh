@@ -54,15 +54,18 @@ same_configs() {
 	[ -n "$(dkms_configs)" ] && [ "$(dkms_configs)" = "$(readme_configs)" ]
 }
 # configs_for_fields: a kernel field the sources read that exists only with an
-# option makes that option a requirement (PATTERN:CONFIG_X pairs).
+# option makes that option a requirement (PATTERN:CONFIG_X pairs), unless every file
+# reading it does so under `#ifdef CONFIG_X` (the compat layer's accessor does).
 configs_for_fields() {
-	local pairs=('->numa_scan_period:CONFIG_NUMA_BALANCING') pair pat opt bad=0
+	local pairs=('->numa_scan_period:CONFIG_NUMA_BALANCING') pair pat opt f bad=0
 	for pair in "${pairs[@]}"; do
 		pat=${pair%%:*} opt=${pair##*:}
-		if grep -rqF -- "$pat" src && ! dkms_configs | grep -x "$opt" >/dev/null; then
-			echo "src reads $pat, which needs $opt: not in dkms.conf BUILD_EXCLUSIVE_CONFIG"
+		dkms_configs | grep -x "$opt" >/dev/null && continue
+		for f in $(grep -rlF -- "$pat" src); do
+			grep -x "#ifdef $opt" "$f" >/dev/null && continue
+			echo "$f reads $pat, which needs $opt: not in dkms.conf BUILD_EXCLUSIVE_CONFIG"
 			bad=1
-		fi
+		done
 	done
 	return $bad
 }

@@ -21,8 +21,12 @@ if [[ ! -s $btf || $btf -ot $KP_VMLINUZ ]]; then
 fi
 uapi=$KP_CHROOT$KP_KDIR/include/generated/uapi
 [[ -f $uapi/linux/version.h ]] || { echo "check_kabi: no $uapi/linux/version.h" >&2; exit 1; }
+# The hooked hint-fault function exists only with NUMA balancing (not on PREEMPT_RT).
+numab=1
+grep -qsx 'CONFIG_NUMA_BALANCING=y' "$KP_CHROOT$KP_KDIR/include/config/auto.conf" || numab=0
 bin=$out/kabi_check
-${CC:-gcc} -O1 -g -Wall -Wextra -Werror -D__ASSEMBLY__ -I"$uapi" -I"$top/include" \
+${CC:-gcc} -O1 -g -Wall -Wextra -Werror -D__ASSEMBLY__ -DKP_KCONFIG_NUMA_BALANCING=$numab \
+	-I"$uapi" -I"$top/include" \
 	-I"$top/src/compat" -I"$top/tests/unit" -o "$bin" "$top/tests/unit/kabi_check.c" \
 	"$top/src/compat/btf.c"
 echo "# kabi $rel ($KP_KVER): $btf"
