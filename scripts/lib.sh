@@ -12,16 +12,26 @@ KP_CACHE=$(cd "$KP_CACHE" && pwd)
 export KP_CACHE
 
 KP_ALL_RELEASES="bookworm trixie sid"
+# Pseudo-releases: a release's userspace with a kernel built here instead of its stock one.
+# trixie-debug: trixie's chroot and gcc-14, Debian's linux-source-6.12 built with KASAN,
+# lockdep, kmemleak, ... (scripts/debug-kernel.sh; `make check-debug`). Not in
+# KP_ALL_RELEASES: its build does not fit CI's `make check`.
+KP_DEBUG_RELEASES="trixie-debug"
 
 kp_log() { printf '%s\n' "$*" >&2; }
 kp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 kp_check_release() {
 	case "${1:-}" in
-	bookworm | trixie | sid) ;;
-	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES)" ;;
+	bookworm | trixie | sid | trixie-debug) ;;
+	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES $KP_DEBUG_RELEASES)" ;;
 	esac
 }
+
+# The Debian suite a release's chroot is made of (a pseudo-release: its base release).
+kp_release_suite() { echo "${1%-debug}"; }
+# Is the kernel built here (scripts/debug-kernel.sh) rather than Debian's stock image?
+kp_release_builds_kernel() { [[ $1 == *-debug ]]; }
 
 # Serialise everything that changes a release's chroot and outputs (apt, module build,
 # initramfs) across concurrent runs. The lock lives beside the chroot so it also guards

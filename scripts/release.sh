@@ -5,6 +5,9 @@
 #   - the current linux-image-amd64 of that release: headers installed in the chroot,
 #     image extracted to $KP_CACHE/kernel/<abi>/ for QEMU;
 #   - $KP_CACHE/release/RELEASE.env describing the result (KP_KVER, KP_VMLINUZ, ...).
+#   - trixie-debug (a pseudo-release): a trixie chroot whose kernel is built from Debian's
+#     linux-source-6.12 with debugging options (scripts/debug-kernel.sh), its headers
+#     installed in the chroot like a linux-headers package, the image in $KP_CACHE/kernel.
 # Usage: scripts/release.sh RELEASE     or: source scripts/release.sh RELEASE
 # Env: KP_MIRROR, KP_SECURITY_MIRROR (Debian mirrors; default: the host apt's),
 #      KP_APT_REFRESH=1 (force apt-get update; otherwise at most once a day), KP_CACHE.
@@ -27,6 +30,7 @@ source "$(dirname "$0")/lib.sh"
 
 REL=${1:-}
 kp_check_release "$REL"
+SUITE=$(kp_release_suite "$REL")
 # The Debian mirrors the host's own apt uses, unless told otherwise.
 host_mirror() {
 	{
@@ -39,7 +43,7 @@ host_mirror() {
 MIRROR=${KP_MIRROR:-$(host_mirror '/debian/?$')}
 SECURITY_MIRROR=${KP_SECURITY_MIRROR:-$(host_mirror '/debian-security/?$')}
 [[ -n $MIRROR ]] || kp_die "no Debian mirror in the host's apt sources: set KP_MIRROR"
-if [[ -z $SECURITY_MIRROR && $REL != sid ]]; then
+if [[ -z $SECURITY_MIRROR && $SUITE != sid ]]; then
 	kp_die "no debian-security mirror in the host's apt sources: set KP_SECURITY_MIRROR"
 fi
 CHROOT=$KP_CACHE/chroot/$REL
@@ -60,15 +64,15 @@ in_chroot() { kp_chroot "$CHROOT" "$@"; }
 # Suites whose packages a user of that release gets: the kernel of a stable release moves
 # through -security (and point releases), so those are included.
 suites_main() {
-	case $REL in
+	case $SUITE in
 	sid) echo "sid" ;;
-	*) echo "$REL $REL-updates" ;;
+	*) echo "$SUITE $SUITE-updates" ;;
 	esac
 }
 suites_security() {
-	case $REL in
+	case $SUITE in
 	sid) ;;
-	*) echo "$REL-security" ;;
+	*) echo "$SUITE-security" ;;
 	esac
 }
 
@@ -88,7 +92,7 @@ bootstrap_chroot() {
 	# The compiler comes with dkms (gcc) and, for the exact version the kernel was built
 	# with, with the headers package below.
 	quiet debootstrap --variant=minbase --include=make,libc6-dev,kmod,dkms \
-		"$REL" "$tmp" "$MIRROR"
+		"$SUITE" "$tmp" "$MIRROR"
 	touch "$tmp/.kp-bootstrapped"
 	mv "$tmp" "$CHROOT"
 	say "debootstrap done in $((SECONDS - t0)) s"
@@ -289,6 +293,15 @@ main() {
 	bootstrap_chroot
 	write_apt_config
 	apt_update_if_stale
+	if kp_release_builds_kernel "$REL"; then
+		# shellcheck source=debug-kernel.sh
+		source "$KP_SCRIPTS/debug-kernel.sh"
+		debug_kernel
+		resolve_compiler
+		write_env
+		echo "release $REL: kernel $KVER (built here), headers $HEADERS_VERSION, gcc $GCC_VERSION"
+		return 0
+	fi
 	local meta
 	meta=$(depends_of linux-image-amd64 | grep -m1 '^linux-image-' || true)
 	[[ -n $meta ]] || kp_die "cannot resolve linux-image-amd64 in $REL"
