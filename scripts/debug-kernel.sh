@@ -19,7 +19,7 @@
 DEBUG_SRC_PKG=linux-source-6.12
 DEBUG_FRAGMENT=$KP_SCRIPTS/debug-kernel.config
 # What building a kernel needs beyond the chroot's minbase + dkms (pahole for BTF).
-DEBUG_BUILD_DEPS=(bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils python3)
+DEBUG_BUILD_DEPS=(bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils zstd python3)
 DEBUG_WORK=/var/tmp/kp-debug # scratch inside the chroot: source and object trees
 
 debug_kernel() {
@@ -115,6 +115,10 @@ debug_kernel_build() {
 	quiet in_chroot sh -c "cd $obj && srctree=$src SRCARCH=x86 KCONFIG_CONFIG=.config \
 		MAKE=make CC=$cc HOSTCC=$cc nice -n 19 sh $src/scripts/package/install-extmod-build $stage/headers"
 	cp "$CHROOT$obj/.config" "$CHROOT$stage/headers/.config"
+	# Debian's top Makefile includes .kernelvariables, which its headers packages use to name
+	# the kernel's compiler: DKMS runs a plain make, which would otherwise use gcc.
+	printf 'override ARCH = x86\noverride KERNELRELEASE = %s\nCC = %s\n' "$kver" "$cc" \
+		>"$CHROOT$stage/headers/.kernelvariables"
 	echo "$kver" >"$CHROOT$stage/kernel.release"
 	printf '%s=%s config=%s\n' "$DEBUG_SRC_PKG" "$srcver" "$hash" >"$CHROOT$stage/.kp-packages"
 	rm -rf --one-file-system "$kdir"
