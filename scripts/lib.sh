@@ -15,6 +15,12 @@ KP_ALL_RELEASES="bookworm trixie sid"
 # Kernel flavours besides the generic amd64 one: RELEASE-FLAVOUR names that release's chroot
 # with linux-image-FLAVOUR-amd64 and its headers installed next to the generic ones.
 KP_FLAVOURS="trixie-rt trixie-cloud"
+# Pseudo-releases: a release's userspace with a kernel built here instead of its stock one.
+# trixie-debug: a chroot of its own (the kernel's source and object tree, a few GB) made of
+# trixie, gcc-14, Debian's linux-source-6.12 built with KASAN, lockdep, kmemleak, ...
+# (scripts/debug-kernel.sh; `make check-debug`). Not in make check: its build does not fit
+# CI's 90 minutes.
+KP_DEBUG_RELEASES="trixie-debug"
 # What `make check` runs: every release, then the flavours whose reduced suite has passed.
 # trixie-rt is not in yet: its kp_hwsample run had two failures (a test that needs hint
 # faults, skipped there since), and no green run since; `make vm-check RELEASE=trixie-rt`.
@@ -26,16 +32,27 @@ kp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 kp_check_release() {
 	case "${1:-}" in
-	bookworm | trixie | sid | trixie-rt | trixie-cloud) ;;
-	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES $KP_FLAVOURS)" ;;
+	bookworm | trixie | sid | trixie-rt | trixie-cloud | trixie-debug) ;;
+	*) kp_die "unknown release '${1:-}' (expected one of: $KP_ALL_RELEASES $KP_FLAVOURS $KP_DEBUG_RELEASES)" ;;
 	esac
 }
-# The Debian release whose chroot and archive a (flavoured) release uses: trixie-rt -> trixie.
-kp_release_base() { printf '%s\n' "${1%%-*}"; }
-# The kernel flavour of a release name, empty for the generic amd64 kernel: trixie-rt -> rt.
-kp_release_flavour() {
-	if [[ $1 == *-* ]]; then printf '%s\n' "${1#*-}"; fi
+# The Debian suite a release's chroot is made of: trixie-rt, trixie-debug -> trixie.
+kp_release_suite() { printf '%s\n' "${1%%-*}"; }
+# Is the kernel built here (scripts/debug-kernel.sh) rather than a Debian image?
+kp_release_builds_kernel() { [[ $1 == *-debug ]]; }
+# The chroot a release uses (under $KP_CACHE/chroot): a flavour shares its suite's, a
+# pseudo-release has its own (its kernel tree would otherwise sit in every trixie run's).
+kp_release_chroot() {
+	if kp_release_builds_kernel "$1"; then printf '%s\n' "$1"; else kp_release_suite "$1"; fi
 }
+# The Debian kernel flavour of a release name, empty for the generic amd64 kernel and for a
+# pseudo-release: trixie-rt -> rt.
+kp_release_flavour() {
+	case $1 in
+	*-rt | *-cloud) printf '%s\n' "${1#*-}" ;;
+	esac
+}
+
 # Guest programs to run on RELEASE, comma-separated (kp.tests=); empty means the whole suite.
 # The flavours' reduced suites are chosen here only (the generic kernels run everything).
 # cloud: the record path and its debugfs surface (lifecycle), the hooks and the promotion
@@ -55,12 +72,12 @@ kp_release_tests() {
 # initramfs) across concurrent runs. The lock lives beside the chroot so it also guards
 # the chroot's creation; it is released when the holding process exits. vm-check holds it
 # for its whole pipeline (so a run tests its own build) and tells its children so.
-# A flavour shares its base release's chroot, hence its lock.
+# A flavour shares its suite's chroot, hence its lock.
 kp_lock_release() {
-	local base
-	base=$(kp_release_base "$1")
-	[[ -n ${KP_LOCKED_RELEASE:-} && $(kp_release_base "$KP_LOCKED_RELEASE") == "$base" ]] && return 0
-	local lock=$KP_CACHE/chroot/$base.lock
+	local chroot
+	chroot=$(kp_release_chroot "$1")
+	[[ -n ${KP_LOCKED_RELEASE:-} && $(kp_release_chroot "$KP_LOCKED_RELEASE") == "$chroot" ]] && return 0
+	local lock=$KP_CACHE/chroot/$chroot.lock
 	mkdir -p "$KP_CACHE/chroot"
 	exec {KP_LOCK_FD}>"$lock"
 	if ! flock -n "$KP_LOCK_FD"; then

@@ -7,6 +7,9 @@
 #   - for a flavour (RELEASE-FLAVOUR, e.g. trixie-rt): the same from RELEASE's chroot with
 #     linux-image-FLAVOUR-amd64 and its headers, installed next to the generic ones;
 #   - $KP_CACHE/release/RELEASE.env describing the result (KP_KVER, KP_VMLINUZ, ...).
+#   - trixie-debug (a pseudo-release): a trixie chroot whose kernel is built from Debian's
+#     linux-source-6.12 with debugging options (scripts/debug-kernel.sh), its headers
+#     installed in the chroot like a linux-headers package, the image in $KP_CACHE/kernel.
 # Usage: scripts/release.sh RELEASE     or: source scripts/release.sh RELEASE
 # Env: KP_MIRROR, KP_SECURITY_MIRROR (Debian mirrors; default: the host apt's),
 #      KP_APT_REFRESH=1 (force apt-get update; otherwise at most once a day), KP_CACHE.
@@ -29,7 +32,7 @@ source "$(dirname "$0")/lib.sh"
 
 REL=${1:-}
 kp_check_release "$REL"
-BASE=$(kp_release_base "$REL")
+SUITE=$(kp_release_suite "$REL")
 FLAVOUR=$(kp_release_flavour "$REL")
 META=linux-image-${FLAVOUR:+$FLAVOUR-}amd64
 # The Debian mirrors the host's own apt uses, unless told otherwise.
@@ -44,10 +47,10 @@ host_mirror() {
 MIRROR=${KP_MIRROR:-$(host_mirror '/debian/?$')}
 SECURITY_MIRROR=${KP_SECURITY_MIRROR:-$(host_mirror '/debian-security/?$')}
 [[ -n $MIRROR ]] || kp_die "no Debian mirror in the host's apt sources: set KP_MIRROR"
-if [[ -z $SECURITY_MIRROR && $BASE != sid ]]; then
+if [[ -z $SECURITY_MIRROR && $SUITE != sid ]]; then
 	kp_die "no debian-security mirror in the host's apt sources: set KP_SECURITY_MIRROR"
 fi
-CHROOT=$KP_CACHE/chroot/$BASE
+CHROOT=$KP_CACHE/chroot/$(kp_release_chroot "$REL")
 LOG=$KP_CACHE/logs/release-$REL.log
 mkdir -p "$KP_CACHE/logs" "$KP_CACHE/kernel" "$KP_CACHE/release"
 
@@ -65,15 +68,15 @@ in_chroot() { kp_chroot "$CHROOT" "$@"; }
 # Suites whose packages a user of that release gets: the kernel of a stable release moves
 # through -security (and point releases), so those are included.
 suites_main() {
-	case $BASE in
+	case $SUITE in
 	sid) echo "sid" ;;
-	*) echo "$BASE $BASE-updates" ;;
+	*) echo "$SUITE $SUITE-updates" ;;
 	esac
 }
 suites_security() {
-	case $BASE in
+	case $SUITE in
 	sid) ;;
-	*) echo "$BASE-security" ;;
+	*) echo "$SUITE-security" ;;
 	esac
 }
 
@@ -88,12 +91,12 @@ bootstrap_chroot() {
 		rm -rf --one-file-system "$tmp"
 	fi
 	[[ -e $CHROOT ]] && rm -rf --one-file-system "$CHROOT"
-	say "debootstrap $BASE (minbase) into $CHROOT ..."
+	say "debootstrap $SUITE (minbase) into $CHROOT ..."
 	local t0=$SECONDS
 	# The compiler comes with dkms (gcc) and, for the exact version the kernel was built
 	# with, with the headers package below.
 	quiet debootstrap --variant=minbase --include=make,libc6-dev,kmod,dkms \
-		"$BASE" "$tmp" "$MIRROR"
+		"$SUITE" "$tmp" "$MIRROR"
 	touch "$tmp/.kp-bootstrapped"
 	mv "$tmp" "$CHROOT"
 	say "debootstrap done in $((SECONDS - t0)) s"
@@ -294,9 +297,18 @@ main() {
 	bootstrap_chroot
 	write_apt_config
 	apt_update_if_stale
+	if kp_release_builds_kernel "$REL"; then
+		# shellcheck source=debug-kernel.sh
+		source "$KP_SCRIPTS/debug-kernel.sh"
+		debug_kernel
+		resolve_compiler
+		write_env
+		echo "release $REL: kernel $KVER (built here), headers $HEADERS_VERSION, gcc $GCC_VERSION"
+		return 0
+	fi
 	local meta
 	meta=$(depends_of "$META" | grep -m1 '^linux-image-' || true)
-	[[ -n $meta ]] || kp_die "cannot resolve $META in $BASE"
+	[[ -n $meta ]] || kp_die "cannot resolve $META in $SUITE"
 	ABI=${meta#linux-image-}
 	# apt picks the newest across the suites (a stable kernel usually lives in -security).
 	local ver

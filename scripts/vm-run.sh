@@ -4,7 +4,8 @@
 #   node 0: both vCPUs + KP_NODE0_MB (1024) MiB; node 1: CPU-less KP_NODE1_MB (1024) MiB,
 #   HMAT: node 1 has 4x the latency (40 vs 10) and 1/5 the bandwidth (2G vs 10G).
 # The run fails when the guest prints no "KP-EXIT <n>", n != 0, a TAP "not ok" appears, the
-# timeout hits, or the kernel logs a warning, oops, BUG, panic, lockup, stall, KASAN/UBSAN.
+# timeout hits, or the kernel logs a warning, oops, BUG, panic, lockup, stall, KASAN/UBSAN,
+# or a report of the debug kernel's checkers (lockdep, ODEBUG, list corruption, kmemleak).
 # Usage: scripts/vm-run.sh RELEASE [extra kernel cmdline ...]
 # A guest still running at the timeout is taken apart before it is killed: its vCPUs'
 # registers (QEMU monitor, twice, to tell a spinning guest from a stopped QEMU) go to
@@ -246,7 +247,12 @@ fi
 # Kernel trouble. Only what the kernel printed counts (it carries the "[ seconds] "
 # timestamp; unanchored, since a kernel line can start in the middle of one of init's),
 # so test output that mentions these words cannot trip it.
+# The debug kernel's checkers (make check-debug) mostly report through WARNING:/BUG:; their
+# own first lines are listed too, in case one ever prints without them: lockdep, debug
+# objects, list debugging, might_sleep, kmemleak (kmemleak.verbose=1; without it
+# tests/vm/run.sh reads the scan itself).
 bad_re='WARNING:|BUG:|Oops|Kernel panic|soft lockup|hard LOCKUP|KASAN|UBSAN|general protection fault|Call Trace:|kernel BUG|RCU stall|rcu_sched self-detected|rcu_preempt self-detected|rcu: INFO|detected stalls? on CPU|blocked for more than|cut here'
+bad_re+='|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|ODEBUG:|list_(add|del) corruption|sleeping function called from invalid context|unreferenced object'
 bad=$(tr -d '\r' <"$CONSOLE" | grep -nE "\[ *[0-9]+\.[0-9]+\] .*($bad_re)" | head -n 20 || true)
 [[ -n $bad ]] && fail+=("kernel reported problems on the console")
 
