@@ -32,6 +32,7 @@
 	X(try_to_inc_max_seq, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
 	X(mem_cgroup_iter, KP_KSYM_OPTIONAL, "MGLRU scanner")		\
 	X(rmap_walk, KP_KSYM_OPTIONAL, "confirmation")			\
+	X(folio_lock_anon_vma_read, KP_KSYM_OPTIONAL, "confirmation")	\
 	X(page_vma_mapped_walk, KP_KSYM_OPTIONAL, "confirmation")	\
 	X(flush_tlb_mm_range, KP_KSYM_OPTIONAL, "confirmation")		\
 	X(next_demotion_node, KP_KSYM_OPTIONAL, "the kernel's demotion targets")
@@ -83,6 +84,17 @@ void kp_ksyms_show(struct seq_file *m);
 struct folio;
 struct rmap_walk_control;
 void kp_call_rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+/*
+ * src/compat/rmap.c: rmap_walk() of a folio kpromoted holds a reference
+ * to but has not locked, with the lock its kind needs taken the way the
+ * kernel's own walkers of unlocked folios take it: a file or KSM folio
+ * locked (trylock), an anon folio's anon_vma found and pinned under RCU
+ * (folio_lock_anon_vma_read as rwc->anon_lock). -EBUSY: a lock was
+ * contended (rwc->try_lock is set), nothing walked or part of it.
+ */
+int kp_compat_rmap_walk(struct folio *folio, struct rmap_walk_control *rwc);
+/* Both symbols kp_compat_rmap_walk() calls were resolved. */
+bool kp_compat_rmap_walk_present(void);
 #endif
 
 #endif

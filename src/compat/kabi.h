@@ -39,6 +39,22 @@
 	"struct mem_cgroup *mem_cgroup_iter(struct mem_cgroup *, struct mem_cgroup *, "	\
 	"struct mem_cgroup_reclaim_cookie *)"
 #define KP_PROTO_rmap_walk "void rmap_walk(struct folio *, struct rmap_walk_control *)"
+/*
+ * folio_lock_anon_vma_read, the anon_lock of kpromoted's rmap walks
+ * (src/compat/rmap.c): its folio became const between 6.12 and 7.2
+ * (assumed from 6.16). KP_ANON_LOCK_CONST qualifies the callback's folio.
+ */
+#if LINUX_VERSION_CODE < KP_V(6, 16)
+#define KP_ANON_LOCK_CONST
+#define KP_PROTO_folio_lock_anon_vma_read					\
+	"struct anon_vma *folio_lock_anon_vma_read(struct folio *, "		\
+	"struct rmap_walk_control *)"
+#else
+#define KP_ANON_LOCK_CONST const
+#define KP_PROTO_folio_lock_anon_vma_read					\
+	"struct anon_vma *folio_lock_anon_vma_read(const struct folio *, "	\
+	"struct rmap_walk_control *)"
+#endif
 #define KP_PROTO_page_vma_mapped_walk \
 	"bool page_vma_mapped_walk(struct page_vma_mapped_walk *)"
 #define KP_PROTO_flush_tlb_mm_range						\

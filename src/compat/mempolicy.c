@@ -7,7 +7,7 @@
  * else from the task (set_mempolicy), and its cpuset from the task. A
  * physical page has no task, so kpromoted finds one: the folio's reverse
  * map gives the first VMA that maps it (rmap_walk, resolved, through its
- * IBT-safe stub; try_lock as in kp_compat_look), the VMA its mm, and the
+ * IBT-safe stub; locked and try_lock as in kp_compat_look), the VMA its mm, and the
  * mm its owner task (mm->owner, CONFIG_MEMCG). A page shared by several
  * processes follows the first one the walk finds; a VMA visited after a
  * fork that no longer maps the page still carries the policy the fork
@@ -159,12 +159,11 @@ int kp_compat_page_placement(unsigned long pfn, struct kp_placement_in *out)
 		.try_lock = true,
 	};
 	struct folio *folio;
-	bool need_lock;
 	int err = 0;
 
 	*out = (struct kp_placement_in){ .mode = KP_MPOL_NONE };
 	/* Nothing known (no page, no walk here): as before, the default policy. */
-	if (!page || !kp_ksym_present(kp_addr_rmap_walk))
+	if (!page || !kp_compat_rmap_walk_present())
 		return 0;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
@@ -173,19 +172,9 @@ int kp_compat_page_placement(unsigned long pfn, struct kp_placement_in *out)
 	if (unlikely(page_folio(page) != folio) || !folio_test_lru(folio) ||
 	    !folio_mapped(folio))
 		goto put;
-	/* File and KSM folios need the folio lock for a stable mapping. */
-	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
-	if (need_lock && !folio_trylock(folio)) {
-		err = -EBUSY;
-		goto put;
-	}
-	kp_call_rmap_walk(folio, &rwc);
-	if (need_lock)
-		folio_unlock(folio);
+	err = kp_compat_rmap_walk(folio, &rwc);
 	if (w.err)
 		err = w.err;
-	else if (rwc.contended)
-		err = -EBUSY;
 put:
 	folio_put(folio);
 	return err;

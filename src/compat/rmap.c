@@ -24,6 +24,18 @@
  *
  * The walk never sleeps on a contended lock (try_lock): a busy folio is
  * looked at again next round.
+ *
+ * Locking a walk (kp_compat_rmap_walk, for the look and for the placement
+ * rule's walk in src/compat/mempolicy.c): the folio is only referenced,
+ * not locked, and a reference does not keep its anon_vma alive: a process
+ * that exits unmaps the folio and frees the anon_vma while the folio lives
+ * on. The kernel's walkers of unlocked anon folios (folio_referenced,
+ * try_to_unmap) pass folio_lock_anon_vma_read as rwc->anon_lock, which
+ * reads folio->mapping under RCU, checks the folio is still mapped and
+ * takes a reference on the anon_vma before its lock; kpromoted passes it
+ * too (resolved, reached from a callback of its own through its stub, so
+ * the kernel's indirect call lands on module code with its ENDBR). File
+ * and KSM folios take the folio lock instead, as rmap_walk() requires.
  */
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -35,19 +47,52 @@
 #include "kpromoted/classify.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/ksyms.h"
+#include "kabi.h"
 
 bool kp_call_page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw);
+struct anon_vma *kp_call_folio_lock_anon_vma_read(KP_ANON_LOCK_CONST struct folio *folio,
+						  struct rmap_walk_control *rwc);
 void kp_call_flush_tlb_mm_range(struct mm_struct *mm, unsigned long start,
 				unsigned long end, unsigned int stride_shift,
 				bool freed_tables);
 
 const char *kp_compat_look_unavailable(void)
 {
-	if (!kp_ksym_present(kp_addr_rmap_walk) ||
+	if (!kp_compat_rmap_walk_present() ||
 	    !kp_ksym_present(kp_addr_page_vma_mapped_walk) ||
 	    !kp_ksym_present(kp_addr_flush_tlb_mm_range))
-		return "rmap_walk, page_vma_mapped_walk or flush_tlb_mm_range not found in this kernel";
+		return "rmap_walk, folio_lock_anon_vma_read, page_vma_mapped_walk or flush_tlb_mm_range not found in this kernel";
 	return NULL;
+}
+
+bool kp_compat_rmap_walk_present(void)
+{
+	return kp_ksym_present(kp_addr_rmap_walk) &&
+	       kp_ksym_present(kp_addr_folio_lock_anon_vma_read);
+}
+
+/* rwc->anon_lock: the kernel calls it indirectly, so it is module code. */
+static struct anon_vma *kp_anon_lock(KP_ANON_LOCK_CONST struct folio *folio,
+				     struct rmap_walk_control *rwc)
+{
+	return kp_call_folio_lock_anon_vma_read(folio, rwc);
+}
+
+int kp_compat_rmap_walk(struct folio *folio, struct rmap_walk_control *rwc)
+{
+	/* File and KSM folios need the folio lock for a stable mapping. */
+	bool need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
+
+	if (need_lock) {
+		if (!folio_trylock(folio))
+			return -EBUSY;
+	} else {
+		rwc->anon_lock = kp_anon_lock;
+	}
+	kp_call_rmap_walk(folio, rwc);
+	if (need_lock)
+		folio_unlock(folio);
+	return rwc->contended ? -EBUSY : 0;
 }
 
 /* Notes mm for the flush at the end of the batch; false when the list is full. */
@@ -151,7 +196,6 @@ enum kp_look kp_compat_look(struct kp_look_batch *b, unsigned long pfn, bool slo
 	struct rmap_walk_control rwc = { .rmap_one = kp_look_one, .try_lock = true };
 	enum kp_look look = KP_LOOK_GONE;
 	struct folio *folio;
-	bool need_lock;
 
 	if (!page)
 		return KP_LOOK_GONE;
@@ -162,17 +206,8 @@ enum kp_look kp_compat_look(struct kp_look_batch *b, unsigned long pfn, bool slo
 	    !folio_mapped(folio) || kp_node_is_slow(folio_nid(folio)) != slow ||
 	    (!slow && folio_test_unevictable(folio)))
 		goto put;
-	/* File and KSM folios need the folio lock for a stable mapping. */
-	need_lock = !folio_test_anon(folio) || folio_test_ksm(folio);
-	if (need_lock && !folio_trylock(folio)) {
-		look = KP_LOOK_BUSY;
-		goto put;
-	}
 	rwc.arg = &la;
-	kp_call_rmap_walk(folio, &rwc);
-	if (need_lock)
-		folio_unlock(folio);
-	if (rwc.contended)
+	if (kp_compat_rmap_walk(folio, &rwc))
 		look = KP_LOOK_BUSY;
 	else
 		look = la.young ? KP_LOOK_YOUNG : KP_LOOK_OLD;

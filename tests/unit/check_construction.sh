@@ -39,6 +39,19 @@ check "kallsyms_lookup_name never called directly or through a pointer" \
 	none '^[^"]*[^_"]kallsyms_lookup_name *\(|long \(\*[a-z_]*\)\(const char' src include
 check "no function pointer is loaded from a resolved address" \
 	none '\(\*\)\([^)]*\)\) *kp_addr_|= *\([a-z_ ]*\(\*\)' src
+# An rmap walk of a folio kpromoted has only referenced needs its anon_vma pinned (or the
+# folio locked): every walk goes through kp_compat_rmap_walk, the one caller of the stub,
+# which passes folio_lock_anon_vma_read as anon_lock (src/compat/rmap.c).
+rmap_walk_locked() {
+	local callers
+	callers=$(grep -rn 'kp_call_rmap_walk(' src | grep -v '^src/compat/rmap.c:.*kp_call_rmap_walk(folio, rwc);$')
+	[[ -z $callers ]] || { echo "rmap_walk called outside kp_compat_rmap_walk: $callers"; return 1; }
+	grep -q 'rwc->anon_lock = kp_anon_lock;' src/compat/rmap.c ||
+		{ echo "kp_compat_rmap_walk does not set anon_lock"; return 1; }
+	grep -q 'return kp_call_folio_lock_anon_vma_read(folio, rwc);' src/compat/rmap.c ||
+		{ echo "kp_anon_lock does not call folio_lock_anon_vma_read"; return 1; }
+}
+check "every rmap walk pins the anon_vma or locks the folio (kp_compat_rmap_walk)" rmap_walk_locked
 check "no %px (raw kernel pointers) anywhere" none '%px' --exclude=check_construction.sh src include tests tools
 # Kernel options the module cannot build or work without: dkms.conf refuses kernels
 # without them (BUILD_EXCLUSIVE_CONFIG) and README lists the same ones.

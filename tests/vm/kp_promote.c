@@ -17,6 +17,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "kp_test_util.h"
@@ -654,6 +656,75 @@ TEST_F_TIMEOUT(promote, record_path_stress, 240)
 	EXPECT_LE(kp_stat("table_used"), kp_stat("table_entries"));
 	ASSERT_EQ(0, kp_unload());
 	kp_buf_free(&other);
+}
+
+/*
+ * A child of the test: a hot set of its own on node 1, shared after a
+ * fork with a grandchild (one anon_vma tree, two processes), both reading
+ * it until they are killed.
+ */
+static void dying_owner(void)
+{
+	struct kp_buf b;
+
+	if (kp_buf_make(&b, 2048, 2048, 1, false))
+		_exit(1);
+	fork();		/* the grandchild shares the pages copy-on-write */
+	kp_run_hot(&b, b.pages + 1, 60);
+	_exit(0);
+}
+
+/*
+ * Processes exit, killed, while the confirmation looks at their pages and
+ * the placement rule reads their policy: both walk a page's reverse map
+ * holding only a reference to it, and an exiting process frees the
+ * anon_vma those walks lock. Each walk pins it first (kp_compat_rmap_walk;
+ * tests/unit/check_construction.sh holds the rule). A walk on a freed
+ * anon_vma shows as a KASAN or lockdep report on the debug kernel (make
+ * check-debug) and at worst as a splat or a hang here; the looks and the
+ * pages gone under them show the race was run.
+ */
+TEST_F_TIMEOUT(promote, owners_exit_while_their_pages_are_looked_at, 240)
+{
+	unsigned long looks0, gone0, looks, gone;
+	unsigned int seed = 1;
+	int round;
+
+	KP_TWO_TIER_READY();
+	ASSERT_EQ(0, kp_load(self->params));
+	looks0 = kp_stat("confirm_looks");
+	gone0 = kp_stat("confirm_gone");
+	for (round = 0; round < 16; round++) {
+		pid_t kids[2];
+		int i, status;
+
+		for (i = 0; i < 2; i++) {
+			kids[i] = fork();
+			ASSERT_GE(kids[i], 0);
+			if (!kids[i]) {
+				/* Its own process group: the kill below takes the grandchild too. */
+				setpgid(0, 0);
+				dying_owner();
+			}
+			setpgid(kids[i], kids[i]);
+		}
+		/* 1.5 to 3.5 s: long enough to be sighted, nominated and looked at. */
+		usleep(1500 * 1000 + rand_r(&seed) % (2000 * 1000));
+		for (i = 0; i < 2; i++) {
+			kill(-kids[i], SIGKILL);
+			kill(kids[i], SIGKILL);
+			ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		}
+	}
+	/* The grandchildren: reparented to init; their group is gone once it reaps them. */
+	usleep(500 * 1000);
+	looks = kp_stat("confirm_looks") - looks0;
+	gone = kp_stat("confirm_gone") - gone0;
+	TH_LOG("16 rounds of 2 owners killed: looks %lu, nominees gone under a look %lu, promoted %lu",
+	       looks, gone, kp_stat("promoted_pages"));
+	EXPECT_GT(looks, 0);
+	ASSERT_EQ(0, kp_unload());
+	EXPECT_EQ(0, kp_isolated_settled());
 }
 
 /* Hot pages of p that are still backed by a transparent huge page (pagemap + kpageflags). */
