@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Compare the two passes of the mm selftests (tests/mm/run.sh's TAP log), case by case.
+
+Usage: compare.py --release R --expected FILE [--missing FILE] [--guest-rc N] TAPLOG
+Writes TAP to stdout, one line per test case seen in either pass:
+  ok      same result in both passes (a case that fails in both: "# TODO", a baseline
+          failure kpromoted did not cause; skipped in both: "# SKIP")
+  ok      different, and listed in the expected-differences file for this release
+  not ok  different and not listed
+plus: the guest run itself, every program finished in both passes, migration's cases ran
+(not skipped), and kpromoted promoted pages in the kp pass (promoted_pages > 0).
+Exit status 1 when any line is "not ok".
+
+The expected-differences file: one entry per line,
+  RELEASES | PROGRAM: CASE | BASE -> KP | reason (with the evidence: where it is written up)
+RELEASES: a comma list or "*"; BASE and KP: ok, not ok, skip, absent, or exit classes
+("exit 0", "exit 1", "timeout", "signal 9"). Lines starting with "#" are comments.
+"""
+import argparse
+import re
+import sys
+
+CASE = re.compile(r'^(not ok|ok)\s+\d+\s*(.*)$')
+# khugepaged prints no TAP: "Run test: NAME (MODE)" and then checks "What... OK|Fail|Skip"
+# (coloured, progress joined by carriage returns).
+ANSI = re.compile(r'\x1b\[[0-9;]*m')
+KH_RUN = re.compile(r'^Run test: (.*)$')
+KH_CHECK = re.compile(r'^(.*?)\.*\s*(OK|Fail|Skip)$')
+
+
+def classify_exit(rc):
+    if rc == '124':
+        return 'timeout'
+    try:
+        n = int(rc)
+    except ValueError:
+        return 'exit ' + rc
+    if n > 128:
+        return 'signal %d' % (n - 128)
+    return 'exit %d' % n
+
+
+def parse(path):
+    passes = {'base': {}, 'kp': {}}     # pass -> program -> {case: result}
+    ended = {'base': {}, 'kp': {}}      # pass -> program -> (rc, secs, migrated)
+    stats, passinfo, trace = {}, {}, {'base': [], 'kp': []}
+    cur = None
+    seen = {}
+    with open(path, errors='replace') as f:
+        for raw in f:
+            line = raw.rstrip('\r\n')
+            m = re.match(r'^# MMST-BEGIN pass=(\w+) test=(\S+)', line)
+            if m:
+                cur = (m.group(1), m.group(2))
+                passes[cur[0]][cur[1]] = {}
+                seen = {}
+                sub = '-'
+                run = None
+                continue
+            m = re.match(r'^# MMST-END pass=(\w+) test=(\S+) rc=(\S+) secs=(\d+)(?: migrated=(-?\d+))?', line)
+            if m:
+                ended[m.group(1)][m.group(2)] = (m.group(3), int(m.group(4)), m.group(5) or '?')
+                cur = None
+                continue
+            m = re.match(r'^# MMST-STAT (\S+) (\d+)', line)
+            if m:
+                stats[m.group(1)] = int(m.group(2))
+                continue
+            m = re.match(r'^# MMST-PASSEND (\w+) (.*)', line)
+            if m:
+                passinfo[m.group(1)] = m.group(2)
+                continue
+            if cur and line.startswith('# # MMST-TRACE failed merges'):
+                trace[cur[0]].append(line[len('# # MMST-TRACE '):])
+                continue
+            if not cur or not line.startswith('# '):
+                continue
+            inner = ANSI.sub('', line[2:]).strip()
+            m = KH_RUN.match(inner)
+            if m:
+                sub = m.group(1)
+                continue
+            # cow, ksm_functional_tests, gup_longterm...: "# [RUN] what" names the next result.
+            if inner.startswith('# [RUN] '):
+                run = inner[len('# [RUN] '):].strip()
+                continue
+            m = CASE.match(inner)
+            if not m:
+                m = KH_CHECK.match(inner)
+                if not m or not m.group(1):
+                    continue
+                # Progress lines ("... 1/512...2/512...") keep their first part.
+                desc = '%s: %s' % (sub, re.split(r'\.\.\.| \d+/\d+', m.group(1))[0].strip())
+                result = {'OK': 'ok', 'Fail': 'not ok', 'Skip': 'skip'}[m.group(2)]
+                seen[desc] = seen.get(desc, 0) + 1
+                if seen[desc] > 1:
+                    desc += ' #%d' % seen[desc]
+                passes[cur[0]][cur[1]][desc] = result
+                continue
+            desc = m.group(2).strip()
+            result = 'ok' if m.group(1) == 'ok' else 'not ok'
+            d = re.split(r'\s#\s*', ' ' + desc, maxsplit=1)
+            if len(d) > 1 and re.match(r'(?i)skip', d[1]):
+                result = 'skip'
+            if len(d) > 1 and re.match(r'(?i)(todo|xfail)', d[1]) and result == 'not ok':
+                result = 'ok'
+            key = d[0].strip()
+            if run:
+                key = '%s: %s' % (run, key) if key else run
+                run = None
+            key = key or '(no description)'
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                key += ' #%d' % seen[key]
+            passes[cur[0]][cur[1]][key] = result
+    return passes, ended, stats, passinfo, trace
+
+
+def load_expected(path, release):
+    out = []
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return out
+    for ln in lines:
+        if not ln.strip() or ln.lstrip().startswith('#'):
+            continue
+        parts = [p.strip() for p in ln.split('|')]
+        if len(parts) < 4:
+            continue
+        rels = [r.strip() for r in parts[0].split(',')]
+        if '*' not in rels and release not in rels:
+            continue
+        frm, _, to = parts[2].partition('->')
+        out.append((parts[1], frm.strip(), to.strip(), '|'.join(parts[3:]).strip()))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--release', required=True)
+    ap.add_argument('--expected', required=True)
+    ap.add_argument('--missing')
+    ap.add_argument('--guest-rc', default='0')
+    ap.add_argument('taplog')
+    a = ap.parse_args()
+
+    passes, ended, stats, passinfo, trace = parse(a.taplog)
+    expected = load_expected(a.expected, a.release)
+    lines = []
+
+    def emit(ok, text):
+        lines.append(('ok' if ok else 'not ok', text))
+
+    emit(a.guest_rc == '0', 'guest run of both passes (vm-run exit %s)' % a.guest_rc)
+    programs = sorted(set(ended['base']) | set(ended['kp']) | set(passes['base']) | set(passes['kp']))
+    for prog in programs:
+        for p in ('base', 'kp'):
+            if prog not in ended[p]:
+                emit(False, '%s: finished in the %s pass (it did not: guest died or hung)' % (prog, p))
+        base = passes['base'].get(prog, {})
+        kp = passes['kp'].get(prog, {})
+        cases = list(base) + [c for c in kp if c not in base]
+        eb = classify_exit(ended['base'][prog][0]) if prog in ended['base'] else 'absent'
+        ek = classify_exit(ended['kp'][prog][0]) if prog in ended['kp'] else 'absent'
+        items = [(c, base.get(c, 'absent'), kp.get(c, 'absent')) for c in cases]
+        # A program killed at its bound (tests.list) did not reach its later cases in that
+        # pass: those are not compared, and say so (skipped, never passed).
+        timed_out = [p for p, e in (('base', eb), ('kp', ek)) if e == 'timeout']
+        if timed_out:
+            rest = []
+            for c, rb, rk in items:
+                if 'absent' in (rb, rk) and timed_out:
+                    lines.append(('ok', '%s: %s # SKIP not reached before the bound in the %s pass '
+                                  '(without kpromoted: %s, with: %s)' % (prog, c, '/'.join(timed_out), rb, rk)))
+                else:
+                    rest.append((c, rb, rk))
+            items = rest
+        items.append(('exit status', eb, ek))
+        for case, rb, rk in items:
+            name = '%s: %s' % (prog, case)
+            if rb == rk:
+                if rb == 'skip':
+                    lines.append(('ok', '%s # SKIP in both passes' % name))
+                elif rb in ('not ok', 'timeout') or (case == 'exit status' and rb != 'exit 0'):
+                    lines.append(('ok', '%s # TODO %s in both passes (not kpromoted\'s doing)' % (name, rb)))
+                else:
+                    emit(True, name)
+                continue
+            why = None
+            for pat, frm, to, reason in expected:
+                if pat == name and frm == rb and to == rk:
+                    why = reason
+            if why:
+                emit(True, '%s (without kpromoted: %s, with: %s; expected: %s)' % (name, rb, rk, why))
+            else:
+                emit(False, '%s (without kpromoted: %s, with: %s)' % (name, rb, rk))
+    if 'migration' in passes['base']:
+        mig = passes['base']['migration']
+        ran = [c for c, r in mig.items() if r != 'skip']
+        emit(bool(ran), 'migration ran its cases, not skipped (%d of %d ran)' % (len(ran), len(mig)))
+    pp = stats.get('promoted_pages', 0)
+    emit(pp > 0, 'kpromoted promoted pages during the kp pass (promoted_pages=%d)' % pp)
+    if a.missing:
+        try:
+            for prog in open(a.missing).read().split():
+                lines.append(('ok', '%s # SKIP not in this release\'s linux-source' % prog))
+        except OSError:
+            pass
+
+    print('TAP version 13')
+    for p in ('base', 'kp'):
+        print('# pass %s: %s' % (p, passinfo.get(p, 'did not finish')))
+        for t in trace[p]:
+            print('# pass %s ksm trace: %s' % (p, t))
+    for prog in programs:
+        print('# %-22s base %-12s kp %-12s' % (prog, '%s %ss' % ended['base'].get(prog, ('?', '?'))[:2],
+                                                  '%s %ss' % ended['kp'].get(prog, ('?', '?'))[:2]))
+    for k in ('promoted_pages', 'candidates', 'skipped_policy', 'failed_isolate', 'failed_migrate'):
+        if k in stats:
+            print('# kpromoted %s %d' % (k, stats[k]))
+    print('1..%d' % len(lines))
+    bad = 0
+    for i, (res, text) in enumerate(lines, 1):
+        print('%s %d %s: %s' % (res, i, a.release, text))
+        bad += res != 'ok'
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,110 @@
+#!/bin/sh
+# The kernel's own mm selftests in the guest, twice (scripts/mm-selftests.sh builds them
+# and compares): pass "base" without kpromoted, pass "kp" with kpromoted loaded and
+# promoting. Every program runs under kp_slow (its memory on node 1) with a timeout.
+#
+#   /mmst/run.sh            every program of /mmst/tests.list ("name timeout args...")
+#
+# Output (TAP on the guest's TAP port): per pass and program one top-level "ok" line (the
+# program ran; its own verdicts are judged on the host), its output indented with "# "
+# between "# MMST-BEGIN pass=P test=T" and "# MMST-END pass=P test=T rc=N secs=S".
+# The kp pass ends with kpromoted's debugfs stats as "# MMST-STAT name value" lines.
+# Exit status 1 only when the run itself broke (kpromoted would not load or unload).
+here=/mmst
+. /etc/kp.env
+KP_PARAMS_EXTRA=$(cat "$here/kp.params" 2>/dev/null)
+DEMOTE_MS=$(cat "$here/demote_ms" 2>/dev/null || echo 500)
+TR=/sys/kernel/tracing
+
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+# Is node 1 in a lower memory tier than node 0? (6.1: no; kpromoted then needs slow_nodes=1)
+tiered() {
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		[ "$(cat "$t/nodelist" 2>/dev/null)" = 1 ] && return 0
+	done
+	return 1
+}
+
+# KSM merge failures, as the kernel traces them (ksm:ksm_merge_one_page, 6.8+), and the
+# migrations of the same time: the evidence for a ksm_functional_tests difference.
+trace_on() {
+	[ -d $TR/events/ksm/ksm_merge_one_page ] || return 0
+	echo 0 >$TR/tracing_on
+	echo >$TR/trace
+	echo 16384 >$TR/buffer_size_kb
+	echo 'err != 0' >$TR/events/ksm/ksm_merge_one_page/filter
+	echo 1 >$TR/events/ksm/ksm_merge_one_page/enable
+	[ -d $TR/events/migrate/mm_migrate_pages ] && echo 1 >$TR/events/migrate/mm_migrate_pages/enable
+	echo 1 >$TR/tracing_on
+}
+trace_off() {
+	[ -d $TR/events/ksm/ksm_merge_one_page ] || return 0
+	echo 0 >$TR/tracing_on
+	echo 0 >$TR/events/ksm/ksm_merge_one_page/enable
+	[ -d $TR/events/migrate/mm_migrate_pages ] && echo 0 >$TR/events/migrate/mm_migrate_pages/enable
+	echo "MMST-TRACE failed merges by error: $(grep -o 'error -[0-9]*' $TR/trace | sort | uniq -c | tr '\n' ';')"
+	echo "MMST-TRACE migrations by reason: $(grep -o 'reason=[a-z_]*' $TR/trace | sort | uniq -c | tr '\n' ';')"
+	grep -v '^#' $TR/trace | head -n 40 | sed 's/^/MMST-TRACE /'
+}
+
+echo "TAP version 13"
+echo "# mm selftests: release=${KP_RELEASE:-?} kernel=$(uname -r) demote every ${DEMOTE_MS} ms"
+grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+# Settings the programs expect (as run_vmtests.sh sets them), the same in both passes.
+echo 1 >/proc/sys/vm/drop_caches 2>/dev/null
+ulimit -l unlimited 2>/dev/null
+# What libnuma sees (migration skips on it).
+"$here/kp_numa_probe" 2>&1 | sed 's/^/# MMST-NUMA /'
+grep -E '^(Cpus|Mems)_allowed_list' /proc/self/status | sed 's/^/# MMST-NUMA /'
+ntests=$(grep -c '^[a-z]' "$here/tests.list")
+echo "1..$((2 * ntests + 2))"
+params="rate_limit_mbps=100000 hot_threshold=1 confirm_tests=1 mglru_min_ms=100 lru_gen=enable"
+tiered || params="$params slow_nodes=1"
+params="$params $KP_PARAMS_EXTRA"
+
+n=0 broke=0
+exec 4>&1
+for pass in base kp; do
+	if [ $pass = kp ]; then
+		n=$((n + 1))
+		if insmod "$KP_MODULE" $params; then
+			echo "ok $n mm: kp: insmod kpromoted $params"
+			sed 's/^/# MMST-SOURCES /' /sys/kernel/debug/kpromoted/sources
+		else
+			echo "not ok $n mm: kp: insmod kpromoted $params"
+			broke=1
+			break
+		fi
+	fi
+	echo "# MMST-PASS $pass numa_balancing=$(cat /proc/sys/kernel/numa_balancing) lru_gen=$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null)"
+	pass_t0=$(date +%s)
+	mig0=$(vmstat pgmigrate_success)
+	while read -r name tmo args; do
+		case $name in '' | '#'*) continue ;; esac
+		n=$((n + 1))
+		echo "# MMST-BEGIN pass=$pass test=$name"
+		[ $name = ksm_functional_tests ] && trace_on
+		t0=$(date +%s)
+		m0=$(vmstat pgmigrate_success)
+		# shellcheck disable=SC2086 # args: words
+		rc=$({ { cd $here/bin && $here/kp_slow -i "$DEMOTE_MS" -t "$tmo" -- "./${name%%@*}" $args </dev/null 2>&1
+			echo $? >&3; } | sed 's/^/# /' >&4; } 3>&1)
+		secs=$(($(date +%s) - t0))
+		[ $name = ksm_functional_tests ] && trace_off | sed 's/^/# /'
+		echo "# MMST-END pass=$pass test=$name rc=$rc secs=$secs migrated=$(($(vmstat pgmigrate_success) - m0))"
+		echo "ok $n mm: $pass: $name # exit=$rc ${secs}s"
+	done <"$here/tests.list"
+	echo "# MMST-PASSEND $pass secs=$(($(date +%s) - pass_t0)) migrated=$(($(vmstat pgmigrate_success) - mig0)) promote_success=$(vmstat pgpromote_success)"
+	if [ $pass = kp ]; then
+		sed 's/^/# MMST-STAT /' /sys/kernel/debug/kpromoted/stats
+		n=$((n + 1))
+		if rmmod kpromoted; then
+			echo "ok $n mm: kp: rmmod kpromoted"
+		else
+			echo "not ok $n mm: kp: rmmod kpromoted"
+			broke=1
+		fi
+	fi
+done
+exec 4>&-
+exit $broke
