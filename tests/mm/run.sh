@@ -53,6 +53,9 @@ grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kern
 # Settings the programs expect (as run_vmtests.sh sets them), the same in both passes.
 echo 1 >/proc/sys/vm/drop_caches 2>/dev/null
 ulimit -l unlimited 2>/dev/null
+# migration's hugetlb cases need huge pages in the pool (run_vmtests.sh reserves them too).
+echo 8 >/proc/sys/vm/nr_hugepages 2>/dev/null
+echo "# MMST-HUGETLB nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
 # What libnuma sees (migration skips on it).
 "$here/kp_numa_probe" 2>&1 | sed 's/^/# MMST-NUMA /'
 grep -E '^(Cpus|Mems)_allowed_list' /proc/self/status | sed 's/^/# MMST-NUMA /'
