@@ -25,10 +25,15 @@ CASE = re.compile(r'^(not ok|ok)\s+\d+\s*(.*)$')
 # (coloured, progress joined by carriage returns).
 ANSI = re.compile(r'\x1b\[[0-9;]*m')
 KH_RUN = re.compile(r'^Run test: (.*)$')
-KH_CHECK = re.compile(r'^(.*?)\.*\s*(OK|Fail|Skip)$')
+KH_CHECK = re.compile(r'^(.*?)\.*\s*(OK|Fail|Skip)(?::.*)?$')
+# uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
+# "ERROR: ..." after the "..." and ends the program.
+UFFD_CASE = re.compile(r'^Testing (.*?)\.\.\. ?(done|skipped|ERROR)?(.*)$')
 
 
 def classify_exit(rc):
+    """A program's end: exit 0, exit nonzero (its own failures or skips: the cases say
+    which; khugepaged exits with its number of failures), timeout, or a signal."""
     if rc == '124':
         return 'timeout'
     try:
@@ -37,7 +42,7 @@ def classify_exit(rc):
         return 'exit ' + rc
     if n > 128:
         return 'signal %d' % (n - 128)
-    return 'exit %d' % n
+    return 'exit 0' if n == 0 else 'exit nonzero'
 
 
 def parse(path):
@@ -84,6 +89,12 @@ def parse(path):
             if inner.startswith('# [RUN] '):
                 run = inner[len('# [RUN] '):].strip()
                 continue
+            m = UFFD_CASE.match(inner)
+            if m and cur[1].startswith('uffd-unit-tests'):
+                desc = m.group(1)
+                res = {'done': 'ok', 'skipped': 'skip'}.get(m.group(2), 'not ok')
+                passes[cur[0]][cur[1]][desc] = res
+                continue
             m = CASE.match(inner)
             if not m:
                 m = KH_CHECK.match(inner)
@@ -105,8 +116,11 @@ def parse(path):
             if len(d) > 1 and re.match(r'(?i)(todo|xfail)', d[1]) and result == 'not ok':
                 result = 'ok'
             key = d[0].strip()
+            # With a "[RUN] what" line, that names the case: a test reports the same case
+            # with different words when it fails ("'ksm_zero_pages' updated after merging"
+            # for "KSM zero pages were unmerged").
             if run:
-                key = '%s: %s' % (run, key) if key else run
+                key = run
                 run = None
             key = key or '(no description)'
             seen[key] = seen.get(key, 0) + 1
@@ -167,6 +181,19 @@ def main():
         # A program killed at its bound (tests.list) did not reach its later cases in that
         # pass: those are not compared, and say so (skipped, never passed).
         timed_out = [p for p, e in (('base', eb), ('kp', ek)) if e == 'timeout']
+        # A program that stopped at a failure of its own did not reach its later cases
+        # either: the failure itself is compared, the cases after it are not.
+        stopped = [p for p, e in (('base', eb), ('kp', ek)) if e != 'exit 0' and e != 'timeout']
+        if stopped:
+            rest = []
+            for c, rb, rk in items:
+                ra = rb if stopped == ['base'] else rk if stopped == ['kp'] else None
+                if ra == 'absent' and c != 'exit status':
+                    lines.append(('ok', '%s: %s # SKIP not reached: the program stopped earlier in '
+                                  'the %s pass (without kpromoted: %s, with: %s)' % (prog, c, stopped[0], rb, rk)))
+                else:
+                    rest.append((c, rb, rk))
+            items = rest
         if timed_out:
             rest = []
             for c, rb, rk in items:
