@@ -55,6 +55,7 @@ echo "# mm selftests: release=${KP_RELEASE:-?} kernel=$(uname -r) demote every $
 grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
 # Settings the programs expect (as run_vmtests.sh sets them), the same in both passes.
 echo 1 >/proc/sys/vm/drop_caches 2>/dev/null
+# shellcheck disable=SC3045 # busybox sh has ulimit -l
 ulimit -l unlimited 2>/dev/null
 # migration's hugetlb cases need huge pages in the pool (run_vmtests.sh reserves them too).
 echo 8 >/proc/sys/vm/nr_hugepages 2>/dev/null
@@ -73,6 +74,7 @@ exec 4>&1
 for pass in base kp; do
 	if [ $pass = kp ]; then
 		n=$((n + 1))
+		# shellcheck disable=SC2086 # params: words
 		if insmod "$KP_MODULE" $params; then
 			echo "ok $n mm: kp: insmod kpromoted $params"
 			sed 's/^/# MMST-SOURCES /' /sys/kernel/debug/kpromoted/sources
@@ -89,14 +91,14 @@ for pass in base kp; do
 		case $name in '' | '#'*) continue ;; esac
 		n=$((n + 1))
 		echo "# MMST-BEGIN pass=$pass test=$name"
-		[ $name = ksm_functional_tests ] && trace_on
+		[ "$name" = ksm_functional_tests ] && trace_on
 		t0=$(date +%s)
 		m0=$(vmstat pgmigrate_success)
 		# shellcheck disable=SC2086 # args: words
 		rc=$({ { cd $here/bin && $here/kp_slow -i "$DEMOTE_MS" -t "$tmo" -- "./${name%%@*}" $args </dev/null 2>&1
 			echo $? >&3; } | sed 's/^/# /' >&4; } 3>&1)
 		secs=$(($(date +%s) - t0))
-		[ $name = ksm_functional_tests ] && trace_off | sed 's/^/# /'
+		[ "$name" = ksm_functional_tests ] && trace_off | sed 's/^/# /'
 		echo "# MMST-END pass=$pass test=$name rc=$rc secs=$secs migrated=$(($(vmstat pgmigrate_success) - m0))"
 		echo "ok $n mm: $pass: $name # exit=$rc ${secs}s"
 	done <"$here/tests.list"
@@ -118,7 +120,8 @@ exec 4>&-
 # only observing (records and confirmation looks, no migration) and twice promoting, each
 # with the kernel's failed KSM merges counted. Not part of the comparison.
 ksm_evidence() { # MODE RUN
-	insmod "$KP_MODULE" $params mode=$1 || { echo "# MMST-KSM mode=$1 run=$2 insmod failed"; return; }
+	# shellcheck disable=SC2086 # params: words
+	insmod "$KP_MODULE" $params "mode=$1" || { echo "# MMST-KSM mode=$1 run=$2 insmod failed"; return; }
 	trace_on
 	out=$(cd $here/bin && $here/kp_slow -i "$DEMOTE_MS" -t 60 -- ./ksm_functional_tests </dev/null 2>&1)
 	fails=$(echo "$out" | grep '^not ok' | tr '\n' ';')
