@@ -25,6 +25,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +86,8 @@ int main(int argc, char **argv)
 {
 	const char *mode = "demote";
 	long interval = 500, timeout = 0, start;
-	int opt, status;
-	pid_t child;
+	int opt, status, ret;
+	pid_t child, demoter = -1;
 
 	while ((opt = getopt(argc, argv, "+m:i:t:")) != -1) {
 		switch (opt) {
@@ -120,6 +121,27 @@ int main(int argc, char **argv)
 		_exit(125);
 	}
 	setpgid(child, child);
+	/*
+	 * The moves run in a process of their own, its output on /dev/null: a
+	 * migrate_pages(2) that takes long never delays the timeout below, and
+	 * never holds the caller's pipe open after the program is gone.
+	 */
+	if (!strcmp(mode, "demote")) {
+		demoter = fork();
+		if (demoter == 0) {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0) {
+				dup2(null, 1);
+				dup2(null, 2);
+				close(null);
+			}
+			for (;;) {
+				demote_group(child);
+				usleep(interval * 1000);
+			}
+		}
+	}
 	start = now_ms();
 	for (;;) {
 		pid_t r = waitpid(child, &status, WNOHANG);
@@ -128,24 +150,32 @@ int main(int argc, char **argv)
 			break;
 		if (r < 0 && errno != EINTR) {
 			perror("kp_slow: waitpid");
-			return 125;
+			ret = 125;
+			goto out;
 		}
 		if (timeout && now_ms() - start > timeout * 1000) {
 			fprintf(stderr, "kp_slow: %s: timeout after %ld s, killing its group\n",
 				argv[optind], timeout);
 			kill(-child, SIGKILL);
 			waitpid(child, &status, 0);
-			return 124;
+			ret = 124;
+			goto out;
 		}
-		if (!strcmp(mode, "demote"))
-			demote_group(child);
-		usleep(interval * 1000);
+		usleep(100 * 1000);
 	}
-	/* Children the program left behind in its group go with it. */
-	kill(-child, SIGKILL);
 	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+		ret = 128 + WTERMSIG(status);
+	else
+		ret = WEXITSTATUS(status);
+out:
+	/* Children the program left behind in its group go with it, and the demoter. */
+	kill(-child, SIGKILL);
+	if (demoter > 0) {
+		kill(demoter, SIGKILL);
+		/* Not waited for: one stuck in the kernel must not hold us. */
+		waitpid(demoter, NULL, WNOHANG);
+	}
+	return ret;
 usage:
 	fprintf(stderr, "usage: kp_slow [-m policy|demote] [-i MS] [-t SECONDS] -- PROGRAM [ARG ...]\n");
 	return 125;
