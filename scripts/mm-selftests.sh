@@ -11,7 +11,8 @@
 #   run:   tests/mm/run.sh in the guest, programs and timeouts from tests/mm/tests.list.
 # Usage: scripts/mm-selftests.sh RELEASE
 # Env: KP_SMP (guest vCPUs, default 3 here), KP_MMST_BUILD_ONLY=1 (stop before the boot), KP_TIMEOUT (guest, default 1200 s), KP_MMST_TESTS="a b" (only these programs),
-#      KP_MMST_DEMOTE_MS (kp_slow's interval, default 500), KP_RESULT_FILE (as vm-run).
+#      KP_MMST_DEMOTE_MS (kp_slow's interval, default 500), KP_MMST_KSM_EVIDENCE=1 (after the
+#      passes, ksm_functional_tests 4 more times with kpromoted observing/promoting: docs/mm-selftests.md), KP_RESULT_FILE (as vm-run).
 # Output: the comparison as TAP in $KP_CACHE/logs/mm-RELEASE-<stamp>.compare.tap (its path
 # as cmp=... in KP_RESULT_FILE), the guest's in the usual vm-run logs.
 set -euo pipefail
@@ -118,6 +119,7 @@ awk -v built=" ${built[*]} " '/^[a-z]/ { p = $1; sub(/@.*/, "", p); if (index(bu
 	"$list" >"$stage/mmst/tests.list"
 printf '%s\n' "${missing[@]}" >"$stage/mmst/missing.list"
 echo "${KP_MMST_DEMOTE_MS:-500}" >"$stage/mmst/demote_ms"
+[[ -n ${KP_MMST_KSM_EVIDENCE:-} ]] && touch "$stage/mmst/ksm_evidence"
 
 step "initramfs"
 image=$OUT/initramfs-mmst.cpio.gz

@@ -118,7 +118,8 @@ exec 4>&-
 
 # Evidence for ksm_functional_tests (issue 17): the same program again, twice with kpromoted
 # only observing (records and confirmation looks, no migration) and twice promoting, each
-# with the kernel's failed KSM merges counted. Not part of the comparison.
+# with the kernel's failed KSM merges counted. Not part of the comparison; about 80 s, so
+# only when asked for (KP_MMST_KSM_EVIDENCE=1, scripts/mm-selftests.sh).
 ksm_evidence() { # MODE RUN
 	# shellcheck disable=SC2086 # params: words
 	insmod "$KP_MODULE" $params "mode=$1" || { echo "# MMST-KSM mode=$1 run=$2 insmod failed"; return; }
@@ -129,7 +130,8 @@ ksm_evidence() { # MODE RUN
 	echo "# MMST-KSM mode=$1 run=$2 stats: $(awk '$1 ~ /^(promoted_pages|nominated|confirm_hot|confirm_cold|candidates|failed_isolate)$/ { printf "%s=%s ", $1, $2 }' /sys/kernel/debug/kpromoted/stats)"
 	rmmod kpromoted
 }
-if [ -x $here/bin/ksm_functional_tests ] && [ -d $TR/events/ksm/ksm_merge_one_page ] && [ $broke = 0 ]; then
+if [ -f $here/ksm_evidence ] && [ -x $here/bin/ksm_functional_tests ] &&
+	[ -d $TR/events/ksm/ksm_merge_one_page ] && [ $broke = 0 ]; then
 	for r in 1 2; do ksm_evidence observe $r; ksm_evidence promote $r; done
 fi
 exit $broke
