@@ -110,6 +110,7 @@ for rel in "${releases[@]}"; do
 	result=$LOGDIR/check-$rel.result
 	: >"$result"
 	rc=0
+	touch "$LOGDIR/check-$rel.start"
 	KP_RESULT_FILE=$result bash "$KP_SCRIPTS/vm-check.sh" "$rel" 2>&1 | tee "$LOGDIR/check-$rel.log" || rc=$?
 	kernel=$(sed -n "s/^KP_KVER=//p" "$KP_CACHE/release/$rel.env" 2>/dev/null | tr -d "'" || true)
 	add_row "$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^tap=//p' "$result")" $((SECONDS - t))
@@ -124,7 +125,10 @@ for rel in "${releases[@]}"; do
 	mmresult=$LOGDIR/check-mm-$rel.result
 	: >"$mmresult"
 	rc=0
-	KP_RESULT_FILE=$mmresult bash "$KP_SCRIPTS/mm-selftests.sh" "$rel" 2>&1 | tee "$LOGDIR/check-mm-$rel.log" || rc=$?
+	# The module vm-check built just now, if it did (else mm-selftests builds it).
+	reuse=
+	[[ $KP_CACHE/out/$rel/kpromoted.ko -nt $LOGDIR/check-$rel.start ]] && reuse=1
+	KP_MMST_REUSE_MODULE=$reuse KP_RESULT_FILE=$mmresult bash "$KP_SCRIPTS/mm-selftests.sh" "$rel" 2>&1 | tee "$LOGDIR/check-mm-$rel.log" || rc=$?
 	add_row "mm-$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^cmp=//p' "$mmresult")" $((SECONDS - t))
 done
 
