@@ -26,6 +26,11 @@ CASE = re.compile(r'^(not ok|ok)\s+\d+\s*(.*)$')
 ANSI = re.compile(r'\x1b\[[0-9;]*m')
 KH_RUN = re.compile(r'^Run test: (.*)$')
 KH_CHECK = re.compile(r'^(.*?)\.*\s*(OK|Fail|Skip)(?::.*)?$')
+# A check that ended the program: "Allocate huge page...madvise(MADV_COLLAPSE): Invalid
+# argument" (perror, then exit): that check failed.
+KH_ERR = re.compile(r'^([^.][^.]*?)\.\.\.\s*([a-zA-Z_]+\([A-Z_a-z, ]*\)): (.+)$')
+# khugepaged's last check restores the settings, under whichever test ran last: one case.
+KH_CLEANUP = 'Restore THP and khugepaged settings'
 # uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
 # "ERROR: ..." after the "..." and ends the program.
 UFFD_CASE = re.compile(r'^Testing (.*?)\.\.\. ?(done|skipped|ERROR)?(.*)$')
@@ -98,11 +103,16 @@ def parse(path):
             m = CASE.match(inner)
             if not m:
                 m = KH_CHECK.match(inner)
-                if not m or not m.group(1):
-                    continue
+                if m and m.group(1):
+                    result = {'OK': 'ok', 'Fail': 'not ok', 'Skip': 'skip'}[m.group(2)]
+                else:
+                    m = KH_ERR.match(inner) if cur[1].startswith('khugepaged') else None
+                    if not m:
+                        continue
+                    result = 'not ok'
                 # Progress lines ("... 1/512...2/512...") keep their first part.
-                desc = '%s: %s' % (sub, re.split(r'\.\.\.| \d+/\d+', m.group(1))[0].strip())
-                result = {'OK': 'ok', 'Fail': 'not ok', 'Skip': 'skip'}[m.group(2)]
+                check = re.split(r'\.\.\.| \d+/\d+', m.group(1))[0].strip()
+                desc = '%s: %s' % ('-' if check == KH_CLEANUP else sub, check)
                 seen[desc] = seen.get(desc, 0) + 1
                 if seen[desc] > 1:
                     desc += ' #%d' % seen[desc]
@@ -200,6 +210,24 @@ def main():
                 if 'absent' in (rb, rk) and timed_out:
                     lines.append(('ok', '%s: %s # SKIP not reached before the bound in the %s pass '
                                   '(without kpromoted: %s, with: %s)' % (prog, c, '/'.join(timed_out), rb, rk)))
+                else:
+                    rest.append((c, rb, rk))
+            items = rest
+        # A program that stopped at a failing case in one pass (both passes may end nonzero,
+        # khugepaged exits with its number of failed checks): the cases after that one,
+        # absent in that pass, were not reached there.
+        for p, other in (('kp', 'base'), ('base', 'kp')):
+            res = kp if p == 'kp' else base
+            order = [c for c, _, _ in items]
+            reached = [c for c in order if c in res and not c.endswith(KH_CLEANUP)]
+            if not reached or res[reached[-1]] != 'not ok':
+                continue
+            last = order.index(reached[-1])
+            rest = []
+            for i, (c, rb, rk) in enumerate(items):
+                if i > last and c not in res:
+                    lines.append(('ok', '%s: %s # SKIP not reached: the program stopped at "%s" in '
+                                  'the %s pass (without kpromoted: %s, with: %s)' % (prog, c, reached[-1], p, rb, rk)))
                 else:
                     rest.append((c, rb, rk))
             items = rest

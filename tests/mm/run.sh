@@ -50,6 +50,38 @@ trace_off() {
 	echo "MMST-TRACE migrations: $(grep 'mm_migrate_pages' $TR/trace | awk '{ split($0, a, "nr_succeeded="); split(a[2], b, " "); r = $0; sub(/.*reason=/, "", r); printf "%s%s:%s:%s ", $1 ~ /kworker/ ? "kw" : "", $4, b[1], r }')"
 }
 
+# Failed THP collapses (huge_memory:mm_collapse_huge_page{,_isolate}, status other than
+# succeeded) and the migrations of the same time, by who ran them: the evidence for a
+# khugepaged difference (MADV_COLLAPSE fails with EINVAL on a PTE that is a migration entry,
+# status pte_non_present; docs/mm-selftests.md).
+HM=$TR/events/huge_memory
+khp_trace_on() {
+	[ -d $HM/mm_collapse_huge_page ] || return 0
+	echo 0 >$TR/tracing_on
+	echo >$TR/trace
+	echo 16384 >$TR/buffer_size_kb
+	for e in mm_collapse_huge_page mm_collapse_huge_page_isolate; do
+		[ -d $HM/$e ] || continue
+		echo 'status != 1' >$HM/$e/filter 2>/dev/null
+		echo 1 >$HM/$e/enable 2>/dev/null
+	done
+	[ -d $TR/events/migrate/mm_migrate_pages ] && echo 1 >$TR/events/migrate/mm_migrate_pages/enable
+	echo 1 >$TR/tracing_on
+}
+khp_trace_off() {
+	[ -d $HM/mm_collapse_huge_page ] || return 0
+	echo 0 >$TR/tracing_on
+	for e in mm_collapse_huge_page mm_collapse_huge_page_isolate; do
+		[ -d $HM/$e ] && echo 0 >$HM/$e/enable
+	done
+	[ -d $TR/events/migrate/mm_migrate_pages ] && echo 0 >$TR/events/migrate/mm_migrate_pages/enable
+	echo "MMST-TRACE failed collapses by status: $(grep 'mm_collapse_huge_page' $TR/trace | grep -o 'mm_collapse_huge_page[a-z_]*:.*status=[a-z_]*' | sed 's/:.*status=/ /' | sort | uniq -c | tr '\n' ';')"
+	echo "MMST-TRACE failed collapses, by task: $(grep 'mm_collapse_huge_page' $TR/trace | grep -v 'status=pte_non_present' -c) other, $(grep 'status=pte_non_present' $TR/trace | awk '{ print $1 }' | sort | uniq -c | tr '\n' ';') pte_non_present (task-pid: the kernel thread khugepaged has a low pid, the test program of that name a high one)"
+	echo "MMST-TRACE pte_non_present at: $(grep 'status=pte_non_present' $TR/trace | awk '{ printf "%s ", $4 }' | head -c 400)"
+	echo "MMST-TRACE migrations by reason: $(grep -o 'reason=[a-z_]*' $TR/trace | sort | uniq -c | tr '\n' ';') by kworkers: $(grep 'mm_migrate_pages' $TR/trace | awk '$1 ~ /kworker/' | wc -l)"
+	echo "MMST-TRACE kworker migrations at: $(grep 'mm_migrate_pages' $TR/trace | awk '$1 ~ /kworker/ { printf "%s ", $4 }' | head -c 600)"
+}
+
 echo "TAP version 13"
 echo "# mm selftests: release=${KP_RELEASE:-?} kernel=$(uname -r) demote every ${DEMOTE_MS} ms"
 grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
@@ -92,6 +124,7 @@ for pass in base kp; do
 		n=$((n + 1))
 		echo "# MMST-BEGIN pass=$pass test=$name"
 		[ "$name" = ksm_functional_tests ] && trace_on
+		[ "$name" = khugepaged ] && khp_trace_on
 		t0=$(date +%s)
 		m0=$(vmstat pgmigrate_success)
 		# migration moves its one page (2 MiB) between node 0 and node 1 itself, as fast as
@@ -107,6 +140,7 @@ for pass in base kp; do
 		# "N+": a program that runs until killed, N s its duration (tests.list).
 		case $tmo in *+) [ "$rc" = 124 ] && rc=0 ;; esac
 		[ "$name" = ksm_functional_tests ] && trace_off | sed 's/^/# /'
+		[ "$name" = khugepaged ] && khp_trace_off | sed 's/^/# /'
 		echo "# MMST-END pass=$pass test=$name rc=$rc secs=$secs migrated=$(($(vmstat pgmigrate_success) - m0))"
 		echo "ok $n mm: $pass: $name # exit=$rc ${secs}s"
 	done <"$here/tests.list"
