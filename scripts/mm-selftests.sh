@@ -9,7 +9,7 @@
 #   has no libc of that release): linux-source-<series> of the kernel's version, libnuma-dev
 #   (migration), liburing-dev (cow, gup_longterm: io_uring fixed buffers), libcap-dev.
 #   run:   tests/mm/run.sh in the guest, programs and timeouts from tests/mm/tests.list.
-# Usage: scripts/mm-selftests.sh RELEASE
+# Usage: scripts/mm-selftests.sh RELEASE (bookworm, trixie or sid)
 # Env: KP_SMP (guest vCPUs, default 3 here), KP_MMST_BUILD_ONLY=1 (stop before the boot), KP_TIMEOUT (guest, default 1200 s), KP_MMST_TESTS="a b" (only these programs),
 #      KP_MMST_REUSE_MODULE=1 (use $KP_CACHE/out/RELEASE/kpromoted.ko as built, as make check does after vm-check),
 #      KP_MMST_DEMOTE_MS (kp_slow's interval, default 500), KP_MMST_KSM_EVIDENCE=1 (after the
@@ -22,6 +22,9 @@ source "$(dirname "$0")/lib.sh"
 
 REL=${1:-}
 kp_check_release "$REL"
+# The releases themselves (scripts/lib.sh): a flavour's kernel is the same source built
+# otherwise, trixie-debug's too slow for both passes.
+kp_mm_selftests_release "$REL" || kp_die "mm-selftests: $REL is not one of $KP_ALL_RELEASES"
 t0=$SECONDS
 step() { echo "== mm-selftests $REL: $* (at $(kp_fmt_secs $((SECONDS - t0))))"; }
 
