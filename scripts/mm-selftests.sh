@@ -77,7 +77,7 @@ if [[ ! -f $KP_CHROOT$SRCROOT/.kp-ready ]]; then
 fi
 
 [[ -d $KP_CHROOT$MM_IN ]] || MM_IN=${MM_IN%/mm}/vm
-# migration.c: RUNTIME 5 s per case (20; 60 in 6.1), and on 6.1 the retry of migrate()
+# migration.c: RUNTIME 3 s per case (20; 60 in 6.1), and on 6.1 the retry of migrate()
 # that upstream added later (tests/mm/patch-migration.py says why). Idempotent.
 python3 "$KP_ROOT/tests/mm/patch-migration.py" "$KP_CHROOT$MM_IN/migration.c" ||
 	kp_die "could not adjust migration.c"
