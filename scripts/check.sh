@@ -114,6 +114,8 @@ for rel in "${releases[@]}"; do
 	KP_RESULT_FILE=$result bash "$KP_SCRIPTS/vm-check.sh" "$rel" 2>&1 | tee "$LOGDIR/check-$rel.log" || rc=$?
 	kernel=$(sed -n "s/^KP_KVER=//p" "$KP_CACHE/release/$rel.env" 2>/dev/null | tr -d "'" || true)
 	add_row "$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^tap=//p' "$result")" $((SECONDS - t))
+	# (An older run's comparison must not reach this run's summary.)
+	rm -f "$LOGDIR/check-mm-$rel.result"
 	[[ ${KP_MM_SELFTESTS:-1} == 0 ]] && continue
 	# Only the releases themselves: a flavour or pseudo-release is the same kernel source
 	# built differently, and a third of an hour more of CI for little it does not cover.
