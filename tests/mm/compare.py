@@ -56,9 +56,20 @@ def parse(path):
     stats, passinfo, trace = {}, {}, {'base': [], 'kp': []}
     cur = None
     seen = {}
-    with open(path, errors='replace') as f:
+    def lines_of(f):
+        # A message printed without its newline glues the next "# [RUN]" to it
+        # ("not ok 4 Merging memory failed# [RUN] test_prot_none"): two lines.
         for raw in f:
             line = raw.rstrip('\r\n')
+            i = line.find('# [RUN] ', 3)
+            if line.startswith('# ') and i > 2:
+                yield line[:i]
+                yield '# ' + line[i:]
+            else:
+                yield line
+
+    with open(path, errors='replace') as f:
+        for line in lines_of(f):
             m = re.match(r'^# MMST-BEGIN pass=(\w+) test=(\S+)', line)
             if m:
                 cur = (m.group(1), m.group(2))
