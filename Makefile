@@ -5,7 +5,10 @@
 #   make vm-check RELEASE=bookworm|trixie|sid   build in that release's chroot, run guest suite
 #                 RELEASE=trixie-rt|trixie-cloud  Debian 13's RT/cloud kernel, reduced suite
 #                 [GUEST_TESTS=kp_promote,kp_frequency]  only these guest programs
-#   make check            unit + vm-check for every release and flavour [RELEASES=...]
+#   make check            unit + vm-check for every release and flavour [RELEASES=...],
+#                 each of bookworm, trixie, sid followed by its mm-selftests
+#   make mm-selftests RELEASE=bookworm|trixie|sid   the kernel's mm selftests in the guest,
+#                 without and with kpromoted, compared case by case (issue 17)
 #   make check-debug      the guest suite on a debug kernel (KASAN, lockdep, kmemleak, ...)
 #                 built from Debian's 6.12 source; before resolving issues, not in CI
 #   make demo             two-tier guest on a stock Debian kernel, hot set promoted
@@ -56,6 +59,10 @@ check:
 # several times slower on this kernel under TCG: a hung guest fails after KP_TIMEOUT.
 check-debug:
 	KP_TIMEOUT=$${KP_TIMEOUT:-3600} scripts/vm-check.sh trixie-debug $(if $(GUEST_TESTS),kp.tests=$(GUEST_TESTS))
+
+.PHONY: mm-selftests
+mm-selftests:
+	scripts/mm-selftests.sh $(RELEASE)
 
 demo:
 	scripts/demo.sh $(RELEASE)

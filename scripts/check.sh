@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test run (`make check`): host unit tests, the fuzz targets (KP_FUZZ_SECONDS
-# each, default 20), the simulator's smoke run, then vm-check for each release.
+# each, default 20), the simulator's smoke run, then vm-check for each release, each of
+# bookworm, trixie and sid followed by the kernel's mm selftests without and with kpromoted
+# (mm-selftests.sh; not the flavours nor trixie-debug; KP_MM_SELFTESTS=0 leaves them out).
 # A failing release does not stop the others; the exit status is non-zero if anything
 # failed. Ends with a summary table and the line "N passed, N failed[, N skipped]",
 # counted from the TAP results of the unit tests, the fuzz targets and every guest run. A
@@ -108,9 +110,28 @@ for rel in "${releases[@]}"; do
 	result=$LOGDIR/check-$rel.result
 	: >"$result"
 	rc=0
+	touch "$LOGDIR/check-$rel.start"
 	KP_RESULT_FILE=$result bash "$KP_SCRIPTS/vm-check.sh" "$rel" 2>&1 | tee "$LOGDIR/check-$rel.log" || rc=$?
 	kernel=$(sed -n "s/^KP_KVER=//p" "$KP_CACHE/release/$rel.env" 2>/dev/null | tr -d "'" || true)
 	add_row "$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^tap=//p' "$result")" $((SECONDS - t))
+	# (An older run's comparison must not reach this run's summary.)
+	rm -f "$LOGDIR/check-mm-$rel.result"
+	[[ ${KP_MM_SELFTESTS:-1} == 0 ]] && continue
+	# Only the releases themselves: a flavour or pseudo-release is the same kernel source
+	# built differently, and a third of an hour more of CI for little it does not cover.
+	kp_mm_selftests_release "$rel" || continue
+	# The kernel's mm selftests, both passes; counted from the comparison (one line per
+	# test case: the same result with and without kpromoted, or an explained difference).
+	echo "== check: mm-selftests $rel"
+	t=$SECONDS
+	mmresult=$LOGDIR/check-mm-$rel.result
+	: >"$mmresult"
+	rc=0
+	# The module vm-check built just now, if it did (else mm-selftests builds it).
+	reuse=
+	[[ $KP_CACHE/out/$rel/kpromoted.ko -nt $LOGDIR/check-$rel.start ]] && reuse=1
+	KP_MMST_REUSE_MODULE=$reuse KP_RESULT_FILE=$mmresult bash "$KP_SCRIPTS/mm-selftests.sh" "$rel" 2>&1 | tee "$LOGDIR/check-mm-$rel.log" || rc=$?
+	add_row "mm-$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^cmp=//p' "$mmresult")" $((SECONDS - t))
 done
 
 echo
@@ -122,6 +143,9 @@ echo "logs: $LOGDIR"
 for rel in "${releases[@]}"; do
 	fails=$(kp_tap_failures "$(sed -n 's/^tap=//p' "$LOGDIR/check-$rel.result" 2>/dev/null)")
 	[[ -n $fails ]] && printf '%s failures:\n%s\n' "$rel" "$fails"
+	mmcmp=$(sed -n 's/^cmp=//p' "$LOGDIR/check-mm-$rel.result" 2>/dev/null)
+	[[ -n $mmcmp && -f $mmcmp ]] && grep -q '^not ok' "$mmcmp" &&
+		printf 'mm-%s differences:\n%s\n' "$rel" "$(grep '^not ok' "$mmcmp" | sed 's/^/  /')"
 done
 echo "total time: $(kp_fmt_secs $((SECONDS - t0)))"
 line="$total_pass passed, $total_fail failed"

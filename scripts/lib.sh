@@ -25,6 +25,11 @@ KP_DEBUG_RELEASES="trixie-debug"
 # shellcheck disable=SC2034 # read by check.sh
 KP_CHECK_RELEASES="$KP_ALL_RELEASES trixie-cloud trixie-rt"
 
+# Does `make check` run the kernel's mm selftests (scripts/mm-selftests.sh) after RELEASE's
+# guest suite? The releases themselves only: a flavour is the same source built otherwise,
+# and trixie-debug's kernel makes every test several times slower.
+kp_mm_selftests_release() { [[ " $KP_ALL_RELEASES " == *" $1 "* ]]; }
+
 kp_log() { printf '%s\n' "$*" >&2; }
 kp_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

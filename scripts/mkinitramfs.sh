@@ -7,7 +7,9 @@
 #   load (brd), and the failure-detection self-tests in /kp.
 # Usage: scripts/mkinitramfs.sh RELEASE
 # Env: KP_EXTRA_MODULES="mod ..." stock kernel modules to ship too (with dependencies);
-#      KP_INITRAMFS_EXTRA=DIR copied over the root last.
+#      KP_INITRAMFS_EXTRA=DIR copied over the root last;
+#      KP_INITRAMFS_OUT=FILE written instead of $KP_CACHE/out/RELEASE/initramfs.cpio.gz (an
+#      image for another purpose, e.g. scripts/mm-selftests.sh, leaves vm-check's alone).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,6 +21,7 @@ OUT=$KP_CACHE/out/$REL
 KO=$OUT/kpromoted.ko
 TESTS=$OUT/tests
 STAGE=$KP_CACHE/initramfs/$REL
+IMAGE=${KP_INITRAMFS_OUT:-$OUT/initramfs.cpio.gz}
 MODROOT=lib/modules/$KP_KVER
 
 [[ -f $KO ]] || kp_die "$KO missing: run scripts/build-module.sh $REL"
@@ -119,7 +122,7 @@ if [[ -n ${KP_INITRAMFS_EXTRA:-} ]]; then
 fi
 
 find . -print0 | LC_ALL=C sort -z |
-	cpio --null --create --format=newc --owner=0:0 --quiet | gzip -6 >"$OUT/initramfs.cpio.gz.tmp"
-mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
-echo "mkinitramfs $REL: $OUT/initramfs.cpio.gz ($(du -k "$OUT/initramfs.cpio.gz" | cut -f1) KiB," \
+	cpio --null --create --format=newc --owner=0:0 --quiet | gzip -6 >"$IMAGE.tmp"
+mv "$IMAGE.tmp" "$IMAGE"
+echo "mkinitramfs $REL: $IMAGE ($(du -k "$IMAGE" | cut -f1) KiB," \
 	"kernel $KP_KVER, tests: $(find tests -type f | wc -l) file(s))"

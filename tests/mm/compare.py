@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Compare the two passes of the mm selftests (tests/mm/run.sh's TAP log), case by case.
+
+Usage: compare.py --release R --expected FILE [--missing FILE] [--guest-rc N] TAPLOG
+Writes TAP to stdout, one line per test case seen in either pass:
+  ok      same result in both passes (a case that fails in both: "# TODO", a baseline
+          failure kpromoted did not cause; skipped in both: "# SKIP")
+  ok      different, and listed in the expected-differences file for this release
+  not ok  different and not listed
+plus: the guest run itself, every program finished in both passes, migration's cases ran
+(not skipped), and kpromoted promoted pages in the kp pass (promoted_pages > 0).
+Exit status 1 when any line is "not ok".
+
+The expected-differences file: one entry per line,
+  RELEASES | PROGRAM: CASE | BASE -> KP | reason (with the evidence: where it is written up)
+RELEASES: a comma list or "*"; BASE and KP: ok, not ok, skip, absent, or exit classes
+("exit 0", "exit 1", "timeout", "signal 9"). Lines starting with "#" are comments.
+"""
+import argparse
+import re
+import sys
+
+CASE = re.compile(r'^(not ok|ok)\s+\d+\s*(.*)$')
+# khugepaged prints no TAP: "Run test: NAME (MODE)" and then checks "What... OK|Fail|Skip"
+# (coloured, progress joined by carriage returns).
+ANSI = re.compile(r'\x1b\[[0-9;]*m')
+KH_RUN = re.compile(r'^Run test: (.*)$')
+KH_CHECK = re.compile(r'^(.*?)\.*\s*(OK|Fail|Skip)(?::.*)?$')
+# A check that ended the program: "Allocate huge page...madvise(MADV_COLLAPSE): Invalid
+# argument" (perror, then exit): that check failed.
+KH_ERR = re.compile(r'^([^.][^.]*?)\.\.\.\s*([a-zA-Z_]+\([A-Z_a-z, ]*\)): (.+)$')
+# khugepaged's last check restores the settings, under whichever test ran last: one case.
+KH_CLEANUP = 'Restore THP and khugepaged settings'
+# uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
+# "ERROR: ..." after the "..." and ends the program.
+UFFD_CASE = re.compile(r'^Testing (.*?)\.\.\. ?(done|skipped|ERROR)?(.*)$')
+
+
+def classify_exit(rc):
+    """A program's end: exit 0, exit nonzero (its own failures or skips: the cases say
+    which; khugepaged exits with its number of failures), timeout, or a signal."""
+    if rc == '124':
+        return 'timeout'
+    try:
+        n = int(rc)
+    except ValueError:
+        return 'exit ' + rc
+    if n > 128:
+        return 'signal %d' % (n - 128)
+    return 'exit 0' if n == 0 else 'exit nonzero'
+
+
+def parse(path):
+    passes = {'base': {}, 'kp': {}}     # pass -> program -> {case: result}
+    ended = {'base': {}, 'kp': {}}      # pass -> program -> (rc, secs, migrated)
+    stats, passinfo, trace = {}, {}, {'base': [], 'kp': []}
+    cur = None
+    seen = {}
+    def lines_of(f):
+        # A message printed without its newline glues the next "# [RUN]" to it
+        # ("not ok 4 Merging memory failed# [RUN] test_prot_none"): two lines.
+        for raw in f:
+            line = raw.rstrip('\r\n')
+            i = line.find('# [RUN] ', 3)
+            if line.startswith('# ') and i > 2:
+                yield line[:i]
+                yield '# ' + line[i:]
+            else:
+                yield line
+
+    with open(path, errors='replace') as f:
+        for line in lines_of(f):
+            m = re.match(r'^# MMST-BEGIN pass=(\w+) test=(\S+)', line)
+            if m:
+                cur = (m.group(1), m.group(2))
+                passes[cur[0]][cur[1]] = {}
+                seen = {}
+                sub = '-'
+                run = None
+                continue
+            m = re.match(r'^# MMST-END pass=(\w+) test=(\S+) rc=(\S+) secs=(\d+)(?: migrated=(-?\d+))?', line)
+            if m:
+                ended[m.group(1)][m.group(2)] = (m.group(3), int(m.group(4)), m.group(5) or '?')
+                cur = None
+                continue
+            m = re.match(r'^# MMST-STAT (\S+) (\d+)', line)
+            if m:
+                stats[m.group(1)] = int(m.group(2))
+                continue
+            m = re.match(r'^# MMST-PASSEND (\w+) (.*)', line)
+            if m:
+                passinfo[m.group(1)] = m.group(2)
+                continue
+            if cur and line.startswith('# # MMST-TRACE failed merges'):
+                trace[cur[0]].append(line[len('# # MMST-TRACE '):])
+                continue
+            if not cur or not line.startswith('# '):
+                continue
+            inner = ANSI.sub('', line[2:]).strip()
+            m = KH_RUN.match(inner)
+            if m:
+                sub = m.group(1)
+                continue
+            # cow, ksm_functional_tests, gup_longterm...: "# [RUN] what" names the next result.
+            if inner.startswith('# [RUN] '):
+                run = inner[len('# [RUN] '):].strip()
+                continue
+            m = UFFD_CASE.match(inner)
+            if m and cur[1].startswith('uffd-unit-tests'):
+                desc = m.group(1)
+                res = {'done': 'ok', 'skipped': 'skip'}.get(m.group(2), 'not ok')
+                passes[cur[0]][cur[1]][desc] = res
+                continue
+            m = CASE.match(inner)
+            if not m:
+                m = KH_CHECK.match(inner)
+                if m and m.group(1):
+                    result = {'OK': 'ok', 'Fail': 'not ok', 'Skip': 'skip'}[m.group(2)]
+                else:
+                    m = KH_ERR.match(inner) if cur[1].startswith('khugepaged') else None
+                    if not m:
+                        continue
+                    result = 'not ok'
+                # Progress lines ("... 1/512...2/512...") keep their first part.
+                check = re.split(r'\.\.\.| \d+/\d+', m.group(1))[0].strip()
+                desc = '%s: %s' % ('-' if check == KH_CLEANUP else sub, check)
+                seen[desc] = seen.get(desc, 0) + 1
+                if seen[desc] > 1:
+                    desc += ' #%d' % seen[desc]
+                passes[cur[0]][cur[1]][desc] = result
+                continue
+            desc = m.group(2).strip()
+            result = 'ok' if m.group(1) == 'ok' else 'not ok'
+            d = re.split(r'\s#\s*', ' ' + desc, maxsplit=1)
+            if len(d) > 1 and re.match(r'(?i)skip', d[1]):
+                result = 'skip'
+            if len(d) > 1 and re.match(r'(?i)(todo|xfail)', d[1]) and result == 'not ok':
+                result = 'ok'
+            key = d[0].strip()
+            # With a "[RUN] what" line, that names the case: a test reports the same case
+            # with different words when it fails ("'ksm_zero_pages' updated after merging"
+            # for "KSM zero pages were unmerged").
+            if run:
+                key = run
+                run = None
+            key = key or '(no description)'
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                key += ' #%d' % seen[key]
+            passes[cur[0]][cur[1]][key] = result
+    return passes, ended, stats, passinfo, trace
+
+
+def load_expected(path, release):
+    out = []
+    try:
+        lines = open(path).read().splitlines()
+    except OSError:
+        return out
+    for ln in lines:
+        if not ln.strip() or ln.lstrip().startswith('#'):
+            continue
+        parts = [p.strip() for p in ln.split('|')]
+        if len(parts) < 4:
+            continue
+        rels = [r.strip() for r in parts[0].split(',')]
+        if '*' not in rels and release not in rels:
+            continue
+        frm, _, to = parts[2].partition('->')
+        out.append((parts[1], frm.strip(), to.strip(), '|'.join(parts[3:]).strip()))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--release', required=True)
+    ap.add_argument('--expected', required=True)
+    ap.add_argument('--missing')
+    ap.add_argument('--guest-rc', default='0')
+    ap.add_argument('taplog')
+    a = ap.parse_args()
+
+    passes, ended, stats, passinfo, trace = parse(a.taplog)
+    expected = load_expected(a.expected, a.release)
+    lines = []
+
+    def emit(ok, text):
+        lines.append(('ok' if ok else 'not ok', text))
+
+    emit(a.guest_rc == '0', 'guest run of both passes (vm-run exit %s)' % a.guest_rc)
+    programs = sorted(set(ended['base']) | set(ended['kp']) | set(passes['base']) | set(passes['kp']))
+    for prog in programs:
+        for p in ('base', 'kp'):
+            if prog not in ended[p]:
+                emit(False, '%s: finished in the %s pass (it did not: guest died or hung)' % (prog, p))
+        base = passes['base'].get(prog, {})
+        kp = passes['kp'].get(prog, {})
+        cases = list(base) + [c for c in kp if c not in base]
+        eb = classify_exit(ended['base'][prog][0]) if prog in ended['base'] else 'absent'
+        ek = classify_exit(ended['kp'][prog][0]) if prog in ended['kp'] else 'absent'
+        items = [(c, base.get(c, 'absent'), kp.get(c, 'absent')) for c in cases]
+        # A program killed at its bound (tests.list) did not reach its later cases in that
+        # pass: those are not compared, and say so (skipped, never passed).
+        timed_out = [p for p, e in (('base', eb), ('kp', ek)) if e == 'timeout']
+        # A program that stopped at a failure of its own did not reach its later cases
+        # either: the failure itself is compared, the cases after it are not.
+        stopped = [p for p, e in (('base', eb), ('kp', ek)) if e != 'exit 0' and e != 'timeout']
+        if stopped:
+            rest = []
+            for c, rb, rk in items:
+                ra = rb if stopped == ['base'] else rk if stopped == ['kp'] else None
+                if ra == 'absent' and c != 'exit status':
+                    lines.append(('ok', '%s: %s # SKIP not reached: the program stopped earlier in '
+                                  'the %s pass (without kpromoted: %s, with: %s)' % (prog, c, stopped[0], rb, rk)))
+                else:
+                    rest.append((c, rb, rk))
+            items = rest
+        if timed_out:
+            rest = []
+            for c, rb, rk in items:
+                if 'absent' in (rb, rk) and timed_out:
+                    lines.append(('ok', '%s: %s # SKIP not reached before the bound in the %s pass '
+                                  '(without kpromoted: %s, with: %s)' % (prog, c, '/'.join(timed_out), rb, rk)))
+                else:
+                    rest.append((c, rb, rk))
+            items = rest
+        # A program that stopped at a failing case in one pass (both passes may end nonzero,
+        # khugepaged exits with its number of failed checks): the cases after that one,
+        # absent in that pass, were not reached there.
+        for p, other in (('kp', 'base'), ('base', 'kp')):
+            res = kp if p == 'kp' else base
+            order = [c for c, _, _ in items]
+            reached = [c for c in order if c in res and not c.endswith(KH_CLEANUP)]
+            if not reached or res[reached[-1]] != 'not ok':
+                continue
+            last = order.index(reached[-1])
+            rest = []
+            for i, (c, rb, rk) in enumerate(items):
+                if i > last and c not in res:
+                    lines.append(('ok', '%s: %s # SKIP not reached: the program stopped at "%s" in '
+                                  'the %s pass (without kpromoted: %s, with: %s)' % (prog, c, reached[-1], p, rb, rk)))
+                else:
+                    rest.append((c, rb, rk))
+            items = rest
+        items.append(('exit status', eb, ek))
+        for case, rb, rk in items:
+            name = '%s: %s' % (prog, case)
+            if rb == rk:
+                if rb == 'skip':
+                    lines.append(('ok', '%s # SKIP in both passes' % name))
+                elif rb in ('not ok', 'timeout') or (case == 'exit status' and rb != 'exit 0'):
+                    lines.append(('ok', '%s # TODO %s in both passes (not kpromoted\'s doing)' % (name, rb)))
+                else:
+                    emit(True, name)
+                continue
+            why = None
+            for pat, frm, to, reason in expected:
+                if pat == name and frm == rb and to == rk:
+                    why = reason
+            if why:
+                emit(True, '%s (without kpromoted: %s, with: %s; expected: %s)' % (name, rb, rk, why))
+            else:
+                emit(False, '%s (without kpromoted: %s, with: %s)' % (name, rb, rk))
+    if 'migration' in passes['base']:
+        mig = passes['base']['migration']
+        ran = [c for c, r in mig.items() if r != 'skip']
+        emit(bool(ran), 'migration ran its cases, not skipped (%d of %d ran)' % (len(ran), len(mig)))
+    pp = stats.get('promoted_pages', 0)
+    emit(pp > 0, 'kpromoted promoted pages during the kp pass (promoted_pages=%d)' % pp)
+    if a.missing:
+        try:
+            for prog in open(a.missing).read().split():
+                lines.append(('ok', '%s # SKIP not in this release\'s linux-source' % prog))
+        except OSError:
+            pass
+
+    print('TAP version 13')
+    for p in ('base', 'kp'):
+        print('# pass %s: %s' % (p, passinfo.get(p, 'did not finish')))
+        for t in trace[p]:
+            print('# pass %s ksm trace: %s' % (p, t))
+    for prog in programs:
+        print('# %-22s base %-12s kp %-12s' % (prog, '%s %ss' % ended['base'].get(prog, ('?', '?'))[:2],
+                                                  '%s %ss' % ended['kp'].get(prog, ('?', '?'))[:2]))
+    for k in ('promoted_pages', 'candidates', 'skipped_policy', 'failed_isolate', 'failed_migrate'):
+        if k in stats:
+            print('# kpromoted %s %d' % (k, stats[k]))
+    print('1..%d' % len(lines))
+    bad = 0
+    for i, (res, text) in enumerate(lines, 1):
+        print('%s %d %s: %s' % (res, i, a.release, text))
+        bad += res != 'ok'
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
