@@ -5,6 +5,7 @@
  * its IBT-safe stub.
  */
 #include <linux/gfp.h>
+#include <linux/memory_hotplug.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
@@ -52,6 +53,60 @@ bool kp_compat_node_is_toptier(int nid)
 	if (!kp_compat_have_tiers())
 		return true;
 	return kp_call_node_is_toptier(nid);
+}
+
+#ifdef CONFIG_NUMA_BALANCING
+/* As the kernel resets it for a freed page: -1, "no CPU and PID yet". */
+static void kp_folio_cpupid_reset(struct folio *folio)
+{
+	struct page *head = &folio->page;
+
+#ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
+	WRITE_ONCE(head->_last_cpupid, -1 & LAST_CPUPID_MASK);
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	atomic_long_or(LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT, (atomic_long_t *)&head->flags.f);
+#else
+	atomic_long_or(LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT, (atomic_long_t *)&head->flags);
+#endif
+}
+#endif
+
+/*
+ * The kernel stamps a scan time only on pages outside the top tier
+ * (folio_use_access_time()); none where it does not tier (6.1 here). A
+ * folio is reset under a reference, by its head page: never a tail's field.
+ */
+unsigned long kp_compat_clear_access_times(void)
+{
+	unsigned long n = 0;
+#ifdef CONFIG_NUMA_BALANCING
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		unsigned long pfn, end = node_end_pfn(nid);
+
+		if (kp_compat_node_is_toptier(nid))
+			continue;
+		for (pfn = node_start_pfn(nid); pfn < end; pfn++) {
+			struct page *page = pfn_to_online_page(pfn);
+			struct folio *folio;
+
+			if (!(pfn & 1023))
+				cond_resched();
+			if (!page)
+				continue;
+			folio = page_folio(page);
+			if (!folio_try_get(folio))
+				continue;
+			if (page_folio(page) == folio && &folio->page == page) {
+				kp_folio_cpupid_reset(folio);
+				n++;
+			}
+			folio_put(folio);
+		}
+	}
+#endif
+	return n;
 }
 
 bool kp_compat_isolate_lru(struct folio *folio)

@@ -9,10 +9,12 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/path.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "kpromoted/kpromoted.h"
+#include "kpromoted/compat.h"
 
 #define KP_MAX_SETTINGS 4
 #define KP_SETTING_LEN 32
@@ -105,6 +107,35 @@ int kp_setting_set(const char *path, const char *value)
 	return 0;
 }
 
+#define KP_NUMAB_PATH "/proc/sys/kernel/numa_balancing"
+
+/*
+ * numa_balancing going back from a memory-tiering mode (2, 3: ours) to the
+ * normal mode (1: the default on Debian). In tiering mode the kernel keeps
+ * a slow page's scan time where it otherwise keeps the last CPU and PID that
+ * faulted on it; back in normal mode a hint fault reads that time as a
+ * CPU/PID, and when the page is migrated to a top-tier node,
+ * task_numa_fault() -> task_numa_group() takes cpu_rq() of a CPU that does
+ * not exist (6.12: a general protection fault in task_numa_fault, found by
+ * tests/vm/kp_faults.c after a few load/unload cycles under load). So go
+ * through 0 (task_numa_fault() returns at once, nothing stamps any more),
+ * wait out the stampers already running (they hold a page-table lock),
+ * reset the field of every slow page, then write the old value.
+ */
+static void kp_numab_leave_tiering(const struct kp_setting *s)
+{
+	unsigned int old, ours;
+
+	if (strcmp(s->path, KP_NUMAB_PATH) || kstrtouint(s->old, 10, &old) ||
+	    kstrtouint(s->ours, 10, &ours) || !(ours & 2) || (old & 2) || !(old & 1))
+		return;
+	if (kp_setting_write(s->path, "0"))
+		return;
+	synchronize_rcu();
+	/* Silent: the log keeps its one "restored"/"left at" story per setting. */
+	kp_compat_clear_access_times();
+}
+
 /* Puts the old value back if the setting still holds kpromoted's. */
 static void kp_setting_put_back(const struct kp_setting *s)
 {
@@ -115,6 +146,7 @@ static void kp_setting_put_back(const struct kp_setting *s)
 			s->path, now, s->old);
 		return;
 	}
+	kp_numab_leave_tiering(s);
 	if (kp_setting_write(s->path, s->old))
 		pr_err("could not restore %s to %s\n", s->path, s->old);
 }
