@@ -34,8 +34,6 @@
 #define SIM_MGLRU_IDLE 16
 #define SIM_MGLRU_YOUNG_PCT 35
 #define SIM_MGLRU_NS_PER_PAGE 1.0	/* an assumption: 1 ns per PTE walked */
-#define SIM_HOT_THRESHOLD 2	/* hot_threshold, window_ms defaults */
-#define SIM_WINDOW_MS 1000
 
 void sim_sources_init(struct sim *s)
 {
@@ -98,11 +96,11 @@ static void sim_hint_scan(struct sim *s, unsigned int t)
 }
 
 /* src/sources/mglru.c's weight of a young bit at this interval. */
-static u32 sim_mglru_weight(double interval_ms)
+static u32 sim_mglru_weight(const struct sim *s, double interval_ms)
 {
-	u32 hl = SIM_WINDOW_MS >> KP_TICK_SHIFT_MS, ticks = (u32)interval_ms >> KP_TICK_SHIFT_MS;
+	u32 hl = s->c.window_ms >> KP_TICK_SHIFT_MS, ticks = (u32)interval_ms >> KP_TICK_SHIFT_MS;
 	u32 lost = KP_HEAT_MAX - kp_heat_decay(KP_HEAT_MAX, ticks ? ticks : 1, hl);
-	u32 w = (SIM_HOT_THRESHOLD * KP_HEAT_UNIT * lost * 100 + KP_HEAT_MAX * SIM_MGLRU_YOUNG_PCT - 1) /
+	u32 w = (s->c.hot_threshold * KP_HEAT_UNIT * lost * 100 + KP_HEAT_MAX * SIM_MGLRU_YOUNG_PCT - 1) /
 		(KP_HEAT_MAX * SIM_MGLRU_YOUNG_PCT);
 
 	return w ? w : 1;
@@ -122,7 +120,7 @@ static void sim_young(struct sim *s, u64 page, u32 w, u64 *young)
 static void sim_mglru_pass(struct sim *s)
 {
 	double iv = (s->t - s->mglru_last), p_bg = -expm1(-s->bg_rate * iv);
-	u32 w = sim_mglru_weight(s->mglru_interval_ms);
+	u32 w = sim_mglru_weight(s, s->mglru_interval_ms);
 	u64 young = 0, page, r;
 	unsigned int t;
 
