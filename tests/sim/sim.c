@@ -31,7 +31,7 @@ static void defaults(struct sim_cfg *c)
 		.gib = 64, .page_kib = 4, .zipf_s = 1.0, .hot_frac = 0.01, .tenants = 1,
 		.sources = SRC_HINT | SRC_HWS, .engine = ENG_KP, .seconds = 60,
 		.acc_rate = 2.25e8, .cold_rate = 0.05, .cpus = 64, .hws_period = 1000,
-		.hws_max_rate = 2000, .hint_period_s = 1.0, .rate_mbps = 256, .seed = 1,
+		.hws_max_rate = 2000, .hint_period_s = 0, .rate_mbps = 256, .seed = 1,
 		.confirm_ms = 20, .confirm_tests = 3, .hot_threshold = 2, .window_ms = 1000,
 	};
 }

@@ -44,7 +44,7 @@ struct sim_cfg {
 	double cold_rate;	/* accesses per second to each page of the tier */
 	unsigned int cpus;	/* hardware sampling: CPUs, period, ceiling per CPU */
 	double hws_period, hws_max_rate;
-	double hint_period_s;	/* NUMA-balancing scan period, 256 MiB each */
+	double hint_period_s;	/* NUMA-balancing scan period, 256 MiB each (0: the kernel's) */
 	double rate_mbps;	/* promotion rate limit */
 	unsigned int confirm_ms, confirm_tests;	/* kpromoted's confirmation */
 	unsigned int hot_threshold, window_ms;	/* kpromoted's frequency rule (module params) */
