@@ -5,7 +5,7 @@
  * src/core/record.c and src/core/sweep.c call it, with what stands around
  * it in the kernel modelled:
  *  - record: kp_record_access() (region touch, table record; a nomination
- *    goes on trial, or is unnominated when KP_TRIALS_MAX are on trial);
+ *    goes on trial, or is unnominated when KP_TRIALS_MAX (--trials-max) are on trial);
  *  - hint faults: src/sources/hintfault.c's weight by latency, a fault
  *    later than the admission bound forgets the page;
  *  - the sweep every 250 ms: a slice of kp_table_expire(), the adaptive
@@ -26,7 +26,6 @@
 #define KP_SWEEP_MS 250			/* src/core/sweep.c */
 #define KP_SWEEP_PASS_MS 8000
 #define KP_ADAPT_SWEEPS 8
-#define KP_TRIALS_MAX 8192		/* src/classify/confirm.c */
 #define KP_PENDING_MAX 4096		/* src/promote/workers.c */
 #define KP_HINT_QUICK_MS 8		/* src/sources/hintfault.c */
 #define CFG_HINT_LATENCY_MS 100
@@ -48,7 +47,7 @@ static int kp_init(struct sim *s)
 	s->eng_state = k;
 	k->tbl.nr_buckets = kp_table_buckets_for(s->base_pages);
 	k->tbl.half_life = s->c.window_ms >> KP_TICK_SHIFT_MS;
-	k->tbl.nominate_heat = s->c.hot_threshold * KP_HEAT_UNIT;
+	k->tbl.nominate_heat = s->c.nominate_raw ? s->c.nominate_raw : s->c.hot_threshold * KP_HEAT_UNIT;
 	k->tbl.slots = calloc((u64)k->tbl.nr_buckets * KP_TBL_WAYS, sizeof(u64));
 	k->reg.nr = 1;
 	k->reg.span[0].start_pfn = SIM_BASE_PFN;
@@ -87,7 +86,7 @@ static void kp_record(struct sim *s, u64 page, unsigned int src, u32 weight, int
 	kp_region_touch(&k->reg, pfn);
 	switch (kp_table_record(&k->tbl, pfn, sim_now_ticks(s), src, weight, anid, &out)) {
 	case KP_REC_NOMINATE:
-		if (k->trials < KP_TRIALS_MAX) {
+		if (k->trials < s->c.trials_max) {	/* KP_TRIALS_MAX of src/classify/confirm.c */
 			k->trials++;
 			s->st.nominated++;
 			s->st.nominated_hot += sim_is_hot(s, page);
@@ -188,7 +187,7 @@ static void kp_adapt(struct sim *s)
 		budget = room;
 	k->thr_eff = kp_threshold_next(k->thr_eff, s->c.hot_threshold, KP_HEAT_MAX / KP_HEAT_UNIT,
 				       k->adapt_bytes, budget);
-	k->tbl.nominate_heat = k->thr_eff * KP_HEAT_UNIT;
+	k->tbl.nominate_heat = s->c.nominate_raw ? s->c.nominate_raw : k->thr_eff * KP_HEAT_UNIT;
 	k->adapt_bytes = 0;
 	k->adapt_sweeps = 0;
 }

@@ -7,7 +7,8 @@
  *         [--seconds T] [--rate HOT-ACCESSES/S] [--cold-rate PER-PAGE/S] [--cpus N]
  *         [--hws-period P] [--seed N] [--series FILE] [--name NAME]
  *         [--confirm-ms MS] [--confirm-tests N] [--hint-period S] [--hws-max-rate PER-CPU/S]
- *         [--threshold N] [--window-ms MS]
+ *         [--threshold N] [--window-ms MS] [--trials-max N]
+ *         [--nominate-raw HEAT] [--promote-mbps MB/S]
  *
  * Prints one `SIM name=... key=value ...` summary line; with --series,
  * one line per simulated second: t precision recall coverage promoted.
@@ -33,6 +34,7 @@ static void defaults(struct sim_cfg *c)
 		.acc_rate = 2.25e8, .cold_rate = 0.05, .cpus = 64, .hws_period = 1000,
 		.hws_max_rate = 2000, .hint_period_s = 0, .rate_mbps = 256, .seed = 1,
 		.confirm_ms = 20, .confirm_tests = 3, .hot_threshold = 2, .window_ms = 1000,
+		.trials_max = 8192,
 	};
 }
 
@@ -66,7 +68,8 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c, const char **nam
 		{ "series", 1, 0, 'o' }, { "name", 1, 0, 'N' }, { "confirm-ms", 1, 0, 'C' },
 		{ "confirm-tests", 1, 0, 'X' }, { "hint-period", 1, 0, 'I' },
 		{ "hws-max-rate", 1, 0, 'M' }, { "threshold", 1, 0, 'h' + 256 },
-		{ "window-ms", 1, 0, 'W' }, { 0, 0, 0, 0 },
+		{ "window-ms", 1, 0, 'W' }, { "trials-max", 1, 0, 'L' },
+		{ "nominate-raw", 1, 0, 'R' }, { "promote-mbps", 1, 0, 'B' }, { 0, 0, 0, 0 },
 	};
 	int o, i;
 
@@ -108,12 +111,15 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c, const char **nam
 		case 'M': c->hws_max_rate = atof(optarg); break;
 		case 'h' + 256: c->hot_threshold = (unsigned int)atoi(optarg); break;
 		case 'W': c->window_ms = (unsigned int)atoi(optarg); break;
+		case 'L': c->trials_max = (unsigned int)atoi(optarg); break;
+		case 'R': c->nominate_raw = (unsigned int)atoi(optarg); break;
+		case 'B': c->rate_mbps = atof(optarg); break;
 		default: return -1;
 		}
 	}
 	return optind == argc && c->gib > 0 && c->seconds > 0 && c->zipf_s >= 0 &&
 	       c->hot_frac > 0 && c->hot_frac < 1 && c->hot_threshold >= 1 && c->hot_threshold <= 15 &&
-	       c->window_ms >= 10 && c->window_ms <= 60000 ? 0 : -1;
+	       c->window_ms >= 10 && c->window_ms <= 60000 && c->nominate_raw <= 63 ? 0 : -1;	/* KP_HEAT_MAX */
 }
 
 static double cpu_seconds(void)
@@ -158,7 +164,7 @@ static void report(struct sim *s, const char *name, double cpu)
 	       "demoted=%llu samples=%llu hints=%llu young=%llu meta_bytes=%llu "
 	       "meta_kib_per_gib=%.1f cpu_per_sim_s=%.3f confirm=%ux%ums "
 	       "nominated_hot=%llu rejected_hot=%llu late_hot=%llu hint_period_s=%g cpus=%u "
-	       "threshold=%u window_ms=%u seen_hot=%llu\n",
+	       "threshold=%u window_ms=%u seen_hot=%llu trials_max=%u nominate_raw=%u\n",
 	       name, s->eng->name, gib, s->c.page_kib, s->c.zipf_s, s->c.hot_frac, s->c.tenants,
 	       s->c.phase, s->c.scan_gbps, s->c.sources & SRC_HINT ? "hint," : "",
 	       s->c.sources & SRC_MGLRU ? "mglru," : "", s->c.sources & SRC_HWS ? "hws" : "",
@@ -173,7 +179,7 @@ static void report(struct sim *s, const char *name, double cpu)
 	       meta / 1024.0 / gib, cpu / secs, s->c.confirm_tests, s->c.confirm_ms,
 	       (unsigned long long)s->st.nominated_hot, (unsigned long long)s->st.rejected_hot,
 	       (unsigned long long)s->st.late_hot, s->c.hint_period_s, s->c.cpus,
-	       s->c.hot_threshold, s->c.window_ms, (unsigned long long)s->st.seen_hot);
+	       s->c.hot_threshold, s->c.window_ms, (unsigned long long)s->st.seen_hot, s->c.trials_max, s->c.nominate_raw);
 }
 
 int main(int argc, char **argv)

@@ -48,6 +48,8 @@ struct sim_cfg {
 	double rate_mbps;	/* promotion rate limit */
 	unsigned int confirm_ms, confirm_tests;	/* kpromoted's confirmation */
 	unsigned int hot_threshold, window_ms;	/* kpromoted's frequency rule (module params) */
+	unsigned int trials_max;
+	unsigned int nominate_raw;	/* what-if: nominate at this raw heat (1..63), not adapted */	/* concurrent trials (src/classify/confirm.c: 8192) */
 	u64 seed;
 	FILE *series;		/* precision/recall over time, or NULL */
 };
