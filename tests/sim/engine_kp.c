@@ -5,7 +5,7 @@
  * src/core/record.c and src/core/sweep.c call it, with what stands around
  * it in the kernel modelled:
  *  - record: kp_record_access() (region touch, table record; a nomination
- *    goes on trial, or is unnominated when KP_TRIALS_MAX are on trial);
+ *    goes on trial, or is unnominated when KP_TRIALS_MAX (--trials-max) are on trial);
  *  - hint faults: src/sources/hintfault.c's weight by latency, a fault
  *    later than the admission bound forgets the page;
  *  - the sweep every 250 ms: a slice of kp_table_expire(), the adaptive
@@ -26,11 +26,8 @@
 #define KP_SWEEP_MS 250			/* src/core/sweep.c */
 #define KP_SWEEP_PASS_MS 8000
 #define KP_ADAPT_SWEEPS 8
-#define KP_TRIALS_MAX 8192		/* src/classify/confirm.c */
 #define KP_PENDING_MAX 4096		/* src/promote/workers.c */
 #define KP_HINT_QUICK_MS 8		/* src/sources/hintfault.c */
-#define CFG_HOT_THRESHOLD 2		/* module defaults (include/kpromoted/params.h) */
-#define CFG_WINDOW_MS 1000
 #define CFG_HINT_LATENCY_MS 100
 
 struct kp_sim {
@@ -49,14 +46,14 @@ static int kp_init(struct sim *s)
 		return -1;
 	s->eng_state = k;
 	k->tbl.nr_buckets = kp_table_buckets_for(s->base_pages);
-	k->tbl.half_life = CFG_WINDOW_MS >> KP_TICK_SHIFT_MS;
-	k->tbl.nominate_heat = CFG_HOT_THRESHOLD * KP_HEAT_UNIT;
+	k->tbl.half_life = s->c.window_ms >> KP_TICK_SHIFT_MS;
+	k->tbl.nominate_heat = s->c.nominate_raw ? s->c.nominate_raw : s->c.hot_threshold * KP_HEAT_UNIT;
 	k->tbl.slots = calloc((u64)k->tbl.nr_buckets * KP_TBL_WAYS, sizeof(u64));
 	k->reg.nr = 1;
 	k->reg.span[0].start_pfn = SIM_BASE_PFN;
 	k->reg.span[0].nr = (s->base_pages + (1u << KP_REGION_SHIFT) - 1) >> KP_REGION_SHIFT;
 	k->reg.span[0].heat = calloc(k->reg.span[0].nr, 1);
-	k->thr_eff = CFG_HOT_THRESHOLD;
+	k->thr_eff = s->c.hot_threshold;
 	k->lat_eff = CFG_HINT_LATENCY_MS;
 	k->next_sweep = KP_SWEEP_MS / 1000.0;
 	return k->tbl.slots && k->reg.span[0].heat ? 0 : -1;
@@ -89,9 +86,10 @@ static void kp_record(struct sim *s, u64 page, unsigned int src, u32 weight, int
 	kp_region_touch(&k->reg, pfn);
 	switch (kp_table_record(&k->tbl, pfn, sim_now_ticks(s), src, weight, anid, &out)) {
 	case KP_REC_NOMINATE:
-		if (k->trials < KP_TRIALS_MAX) {
+		if (k->trials < s->c.trials_max) {	/* KP_TRIALS_MAX of src/classify/confirm.c */
 			k->trials++;
 			s->st.nominated++;
+			s->st.nominated_hot += sim_is_hot(s, page);
 			/* Drained at the next round, armed, then confirm_tests looks. */
 			sim_schedule(s, s->t + (s->c.confirm_tests + 1.5) * s->c.confirm_ms / 1000.0,
 				     page, 0, EV_VERDICT);
@@ -118,6 +116,7 @@ static void kp_hint(struct sim *s, u64 page, double age_ms)
 
 	if (age_ms > k->lat_eff) {
 		s->st.late++;
+		s->st.late_hot += sim_is_hot(s, page);
 		if (kp_table_forget(&k->tbl, sim_pfn(s, page)))
 			s->st.forgotten++;
 		return;
@@ -160,6 +159,7 @@ static void kp_verdict(struct sim *s, u64 page)
 		k->adapt_bytes += (u64)s->page_bytes;
 	} else {
 		s->st.confirm_cold++;
+		s->st.rejected_hot += sim_is_hot(s, page);
 	}
 	kp_table_forget(&k->tbl, tr.pfn);
 	k->trials--;
@@ -185,9 +185,9 @@ static void kp_adapt(struct sim *s)
 	room = (u64)((s->k - s->pcount + KP_PENDING_MAX) * s->page_bytes);
 	if (budget > room)
 		budget = room;
-	k->thr_eff = kp_threshold_next(k->thr_eff, CFG_HOT_THRESHOLD, KP_HEAT_MAX / KP_HEAT_UNIT,
+	k->thr_eff = kp_threshold_next(k->thr_eff, s->c.hot_threshold, KP_HEAT_MAX / KP_HEAT_UNIT,
 				       k->adapt_bytes, budget);
-	k->tbl.nominate_heat = k->thr_eff * KP_HEAT_UNIT;
+	k->tbl.nominate_heat = s->c.nominate_raw ? s->c.nominate_raw : k->thr_eff * KP_HEAT_UNIT;
 	k->adapt_bytes = 0;
 	k->adapt_sweeps = 0;
 }
@@ -206,7 +206,7 @@ static void kp_step(struct sim *s)
 	}
 	if (s->t >= k->next_decay) {
 		kp_regions_decay(&k->reg);
-		k->next_decay += CFG_WINDOW_MS / 1000.0;
+		k->next_decay += s->c.window_ms / 1000.0;
 	}
 	sim_promote_step(s);
 }

@@ -16,7 +16,8 @@ with open(os.path.join(d, "summary.txt")) as f:
 by = {r["name"]: r for r in runs}
 ENG = {"kpromoted": "kpromoted", "pghot-default-model": "pghot v6 default (model)",
        "pghot-precise-model": "pghot precise (model)",
-       "damon-model": "DAMON (model)", "numa_balancing=2-model": "numa_balancing=2 (model)"}
+       "damon-model": "DAMON (model)", "numa_balancing=2-model": "numa_balancing=2 (model)",
+       "oracle": "oracle ceiling (same records)"}
 
 
 def size(r):
@@ -73,7 +74,7 @@ if b:
                  f"{float(b['precision']):.3f}, recall {float(b['recall']):.3f} (coverage "
                  f"{float(b['coverage']):.3f}), metadata {float(b['meta_kib_per_gib']):.1f} KiB/GiB: "
                  f"{'MET' if ok else 'MISSED'}")
-    for e in ("pghot", "pghotp", "damon", "nb2"):
+    for e in ("pghot", "pghotp", "damon", "nb2", "oracle"):
         a = by.get(f"1t-z1.0-h1-{e}")
         if a:
             goals.append(f"  same stream, {ENG[a['engine']]}: precision {float(a['precision']):.3f}, "
@@ -91,6 +92,12 @@ for z in (0.0, 1.0):
         goals.append(f"where the table runs out (1 TiB, {'uniform' if z == 0 else 'Zipf 1.0'} hot set, "
                      f"60 s): recall " + ", ".join(f"{h * 100:g}%: {float(r['recall']):.3f}" for h, r in pts)
                      + (f"; below 90% from {min(below) * 100:g}%" if below else "; never below 90%"))
+o = by.get("1t-z1.0-h1-oracle")
+if o:
+    goals.append(f"the sources' ceiling there: an oracle given the same records reaches recall "
+                 f"{float(o['recall']):.3f} at precision {float(o['precision']):.3f}; hot pages with any "
+                 f"record at all: {int(o['seen_hot']) / int(o['k']):.3f} of the hot set (the most an "
+                 f"engine that probes every candidate could confirm)")
 out += ["", "## Goals of issue 14", ""] + [f"- {g}" for g in goals]
 with open(os.path.join(d, "report.md"), "w") as f:
     f.write("\n".join(out) + "\n")

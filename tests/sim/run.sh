@@ -47,6 +47,8 @@ engines() { # engines NAME ARGS...: the same stream through kpromoted and each a
 	[[ $* == *16384* ]] || sim "$name-pghotp" --engine pghotp "$@"	# 16 GiB of u32 at 16 TiB
 	sim "$name-damon" --engine damon "$@"
 	sim "$name-nb2" --engine nb2 "$@"
+	# The ceiling: the best any engine could do from the same records (not at 4, 16 TiB: a byte a page).
+	[[ $* == *4096* || $* == *16384* ]] || sim "$name-oracle" --engine oracle "$@"
 }
 
 if [[ $quick == 1 ]]; then
@@ -77,6 +79,18 @@ else
 	sim 1t-z0-h10-confirm0-kp --engine kp --gib 1024 --zipf 0 --hot 0.1 --confirm-tests 0
 	sim 1t-z0-h10-cpus256-confirm100ms-kp --engine kp --gib 1024 --zipf 0 --hot 0.1 --cpus 256 --confirm-ms 100
 	sim 1t-z1.0-h1-hws-kp --engine kp --gib 1024 --src hws
+	# The confirmation's capacity (8192 trials of 4.5 x confirm_ms) and the nomination heat:
+	# what they cost against the ceiling, and what sampling rate the goal needs.
+	sim 1t-z0-h3-oracle --engine oracle --gib 1024 --zipf 0 --hot 0.03
+	sim 1t-z0-h3-c250t256k-kp --engine kp --gib 1024 --zipf 0 --hot 0.03 --confirm-ms 250 --trials-max 262144
+	sim 1t-z1.0-h1-c250t256k-kp --engine kp --gib 1024 --confirm-ms 250 --trials-max 262144
+	sim 1t-z1.0-h1-cpus256-c250t256k-kp --engine kp --gib 1024 --cpus 256 --confirm-ms 250 --trials-max 262144
+	sim 1t-z1.0-h1-cpus256-raw1-c250t256k-kp --engine kp --gib 1024 --cpus 256 --nominate-raw 1 \
+		--confirm-ms 250 --trials-max 262144
+	sim 1t-z1.0-h1-cpus256-oracle --engine oracle --gib 1024 --cpus 256
+	sim 1t-z1.0-h1-P150-oracle --engine oracle --gib 1024 --hws-period 150 --hws-max-rate 1e9
+	sim 1t-z1.0-h1-P150-raw1-c250t256k-kp --engine kp --gib 1024 --hws-period 150 --hws-max-rate 1e9 \
+		--nominate-raw 1 --confirm-ms 250 --trials-max 262144
 	for g in 64 1024; do
 		name="$([[ $g -lt 1024 ]] && echo ${g}g || echo 1t)-z1.0-h1-mglru"
 		sim "$name-kp" --engine kp --gib $g --src mglru --seconds 30

@@ -3,10 +3,12 @@
  * kpsim: one configuration of the simulator (see sim.h), one engine.
  *
  *   kpsim [--gib G] [--thp] [--zipf S] [--hot FRAC] [--tenants N] [--phase]
- *         [--scan GBPS] [--src hint,mglru,hws] [--engine kp|pghot|pghotp|damon|nb2]
+ *         [--scan GBPS] [--src hint,mglru,hws] [--engine kp|pghot|pghotp|damon|nb2|oracle]
  *         [--seconds T] [--rate HOT-ACCESSES/S] [--cold-rate PER-PAGE/S] [--cpus N]
  *         [--hws-period P] [--seed N] [--series FILE] [--name NAME]
- *         [--confirm-ms MS] [--confirm-tests N]
+ *         [--confirm-ms MS] [--confirm-tests N] [--hint-period S] [--hws-max-rate PER-CPU/S]
+ *         [--threshold N] [--window-ms MS] [--trials-max N]
+ *         [--nominate-raw HEAT] [--promote-mbps MB/S]
  *
  * Prints one `SIM name=... key=value ...` summary line; with --series,
  * one line per simulated second: t precision recall coverage promoted.
@@ -20,8 +22,9 @@
 static const struct sim_engine_ops *const engines[ENG_NR] = {
 	[ENG_KP] = &sim_kp_ops, [ENG_PGHOT] = &sim_pghot_ops,
 	[ENG_DAMON] = &sim_damon_ops, [ENG_NB2] = &sim_nb2_ops, [ENG_PGHOTP] = &sim_pghotp_ops,
+	[ENG_ORACLE] = &sim_oracle_ops,
 };
-static const char *const engine_words[ENG_NR] = { "kp", "pghot", "damon", "nb2", "pghotp" };
+static const char *const engine_words[ENG_NR] = { "kp", "pghot", "damon", "nb2", "pghotp", "oracle" };
 
 static void defaults(struct sim_cfg *c)
 {
@@ -29,8 +32,9 @@ static void defaults(struct sim_cfg *c)
 		.gib = 64, .page_kib = 4, .zipf_s = 1.0, .hot_frac = 0.01, .tenants = 1,
 		.sources = SRC_HINT | SRC_HWS, .engine = ENG_KP, .seconds = 60,
 		.acc_rate = 2.25e8, .cold_rate = 0.05, .cpus = 64, .hws_period = 1000,
-		.hws_max_rate = 2000, .hint_period_s = 1.0, .rate_mbps = 256, .seed = 1,
-		.confirm_ms = 20, .confirm_tests = 3,
+		.hws_max_rate = 2000, .hint_period_s = 0, .rate_mbps = 256, .seed = 1,
+		.confirm_ms = 20, .confirm_tests = 3, .hot_threshold = 2, .window_ms = 1000,
+		.trials_max = 8192,
 	};
 }
 
@@ -62,7 +66,10 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c, const char **nam
 		{ "seconds", 1, 0, 't' }, { "rate", 1, 0, 'r' }, { "cold-rate", 1, 0, 'H' },
 		{ "cpus", 1, 0, 'c' }, { "hws-period", 1, 0, 'P' }, { "seed", 1, 0, 'd' },
 		{ "series", 1, 0, 'o' }, { "name", 1, 0, 'N' }, { "confirm-ms", 1, 0, 'C' },
-		{ "confirm-tests", 1, 0, 'X' }, { 0, 0, 0, 0 },
+		{ "confirm-tests", 1, 0, 'X' }, { "hint-period", 1, 0, 'I' },
+		{ "hws-max-rate", 1, 0, 'M' }, { "threshold", 1, 0, 'h' + 256 },
+		{ "window-ms", 1, 0, 'W' }, { "trials-max", 1, 0, 'L' },
+		{ "nominate-raw", 1, 0, 'R' }, { "promote-mbps", 1, 0, 'B' }, { 0, 0, 0, 0 },
 	};
 	int o, i;
 
@@ -100,11 +107,19 @@ static int parse_args(int argc, char **argv, struct sim_cfg *c, const char **nam
 		case 'N': *name = optarg; break;
 		case 'C': c->confirm_ms = (unsigned int)atoi(optarg); break;
 		case 'X': c->confirm_tests = (unsigned int)atoi(optarg); break;
+		case 'I': c->hint_period_s = atof(optarg); break;
+		case 'M': c->hws_max_rate = atof(optarg); break;
+		case 'h' + 256: c->hot_threshold = (unsigned int)atoi(optarg); break;
+		case 'W': c->window_ms = (unsigned int)atoi(optarg); break;
+		case 'L': c->trials_max = (unsigned int)atoi(optarg); break;
+		case 'R': c->nominate_raw = (unsigned int)atoi(optarg); break;
+		case 'B': c->rate_mbps = atof(optarg); break;
 		default: return -1;
 		}
 	}
 	return optind == argc && c->gib > 0 && c->seconds > 0 && c->zipf_s >= 0 &&
-	       c->hot_frac > 0 && c->hot_frac < 1 ? 0 : -1;
+	       c->hot_frac > 0 && c->hot_frac < 1 && c->hot_threshold >= 1 && c->hot_threshold <= 15 &&
+	       c->window_ms >= 10 && c->window_ms <= 60000 && c->nominate_raw <= 63 ? 0 : -1;	/* KP_HEAT_MAX */
 }
 
 static double cpu_seconds(void)
@@ -147,7 +162,9 @@ static void report(struct sim *s, const char *name, double cpu)
 	       "records_ps=%.0f dropped_ps=%.0f evicted=%llu nominated=%llu refused=%llu "
 	       "confirm_hot=%llu confirm_cold=%llu late=%llu forgotten=%llu promoted=%llu "
 	       "demoted=%llu samples=%llu hints=%llu young=%llu meta_bytes=%llu "
-	       "meta_kib_per_gib=%.1f cpu_per_sim_s=%.3f confirm=%ux%ums\n",
+	       "meta_kib_per_gib=%.1f cpu_per_sim_s=%.3f confirm=%ux%ums "
+	       "nominated_hot=%llu rejected_hot=%llu late_hot=%llu hint_period_s=%g cpus=%u "
+	       "threshold=%u window_ms=%u seen_hot=%llu trials_max=%u nominate_raw=%u\n",
 	       name, s->eng->name, gib, s->c.page_kib, s->c.zipf_s, s->c.hot_frac, s->c.tenants,
 	       s->c.phase, s->c.scan_gbps, s->c.sources & SRC_HINT ? "hint," : "",
 	       s->c.sources & SRC_MGLRU ? "mglru," : "", s->c.sources & SRC_HWS ? "hws" : "",
@@ -159,7 +176,10 @@ static void report(struct sim *s, const char *name, double cpu)
 	       (unsigned long long)s->st.promoted, (unsigned long long)s->st.demoted,
 	       (unsigned long long)s->st.samples, (unsigned long long)s->st.hints,
 	       (unsigned long long)s->st.young, (unsigned long long)meta,
-	       meta / 1024.0 / gib, cpu / secs, s->c.confirm_tests, s->c.confirm_ms);
+	       meta / 1024.0 / gib, cpu / secs, s->c.confirm_tests, s->c.confirm_ms,
+	       (unsigned long long)s->st.nominated_hot, (unsigned long long)s->st.rejected_hot,
+	       (unsigned long long)s->st.late_hot, s->c.hint_period_s, s->c.cpus,
+	       s->c.hot_threshold, s->c.window_ms, (unsigned long long)s->st.seen_hot, s->c.trials_max, s->c.nominate_raw);
 }
 
 int main(int argc, char **argv)

@@ -27,7 +27,7 @@
 #define SIM_MAX_TENANTS 64
 
 enum sim_src { SRC_HINT = 1, SRC_MGLRU = 2, SRC_HWS = 4 };
-enum sim_engine { ENG_KP, ENG_PGHOT, ENG_DAMON, ENG_NB2, ENG_PGHOTP, ENG_NR };
+enum sim_engine { ENG_KP, ENG_PGHOT, ENG_DAMON, ENG_NB2, ENG_PGHOTP, ENG_ORACLE, ENG_NR };
 
 struct sim_cfg {
 	double gib;		/* slow tier size */
@@ -44,9 +44,12 @@ struct sim_cfg {
 	double cold_rate;	/* accesses per second to each page of the tier */
 	unsigned int cpus;	/* hardware sampling: CPUs, period, ceiling per CPU */
 	double hws_period, hws_max_rate;
-	double hint_period_s;	/* NUMA-balancing scan period, 256 MiB each */
+	double hint_period_s;	/* NUMA-balancing scan period, 256 MiB each (0: the kernel's) */
 	double rate_mbps;	/* promotion rate limit */
 	unsigned int confirm_ms, confirm_tests;	/* kpromoted's confirmation */
+	unsigned int hot_threshold, window_ms;	/* kpromoted's frequency rule (module params) */
+	unsigned int trials_max;
+	unsigned int nominate_raw;	/* what-if: nominate at this raw heat (1..63), not adapted */	/* concurrent trials (src/classify/confirm.c: 8192) */
 	u64 seed;
 	FILE *series;		/* precision/recall over time, or NULL */
 };
@@ -66,7 +69,9 @@ struct ev_vec {
 
 struct sim_stats {
 	u64 records, dropped, evicted, nominated, refused, confirm_hot, confirm_cold,
-		late, forgotten, promoted, demoted, no_room, samples, hints, young;
+		late, forgotten, promoted, demoted, no_room, samples, hints, young,
+		nominated_hot, rejected_hot, late_hot,	/* of them, truly hot pages */
+		seen_hot;	/* oracle: hot pages with any record */
 };
 
 struct sim;
@@ -133,6 +138,12 @@ void sim_phase_change(struct sim *s);
 /* Tenant and rank of a page in the current phase; rank >= s->hot: not hot. */
 u64 sim_rank(const struct sim *s, u64 page, unsigned int *tenant);
 double sim_rate(const struct sim *s, u64 page);
+static inline bool sim_is_hot(const struct sim *s, u64 page)
+{
+	unsigned int t;
+
+	return sim_rank(s, page, &t) < s->hot;
+}
 bool sim_scan_touched(const struct sim *s, u64 page, double t0, double t1);
 double sim_first_access(struct sim *s, u64 page, double t0);
 u64 sim_draw_access(struct sim *s);
@@ -163,6 +174,6 @@ void sim_deliver(struct sim *s);
 
 /* engines */
 extern const struct sim_engine_ops sim_kp_ops, sim_pghot_ops, sim_damon_ops, sim_nb2_ops,
-	sim_pghotp_ops;
+	sim_pghotp_ops, sim_oracle_ops;
 
 #endif

@@ -11,7 +11,14 @@
  *
  * Hint faults: each tenant's NUMA-balancing scan protects 256 MiB of its
  * slice per scan period, in address order; a protected page faults at its
- * next access, with that delay as the fault's latency after the scan.
+ * next access, with that delay as the fault's latency after the scan. The
+ * period is the kernel's for a task of the tenant's size (kernel/sched/
+ * fair.c, task_scan_min()): scan_period_min (1000 ms) over the task's
+ * 256 MiB windows, floored at 1000 ms / (MAX_SCAN_WINDOW 2560 MB/s / 256
+ * MB) = 100 ms. task_scan_max() is 60000 ms over the windows, at least
+ * that: for a tenant of 1 TiB both are 100 ms (2.5 GiB/s scanned), for
+ * 64 GiB 100..234 ms; the model takes the minimum (the kernel shortens the
+ * period while faults show misplaced memory, as they do here).
  *
  * MGLRU: an aging pass every interval (adapted as src/sources/mglru.c does)
  * finds young every page accessed since the previous pass: probability
@@ -27,15 +34,25 @@
 
 #define SIM_FAST_SHARE 1.0	/* fast-tier accesses per slow-tier access */
 #define SIM_HWS_REF_PERIOD 1000	/* PEBS's reference period (src/sources/pebs.c) */
-#define SIM_HINT_SCAN_BYTES (256ull << 20)
+#define SIM_HINT_SCAN_BYTES (256ull << 20)	/* numa_balancing_scan_size_mb */
+#define SIM_HINT_PERIOD_MIN_MS 1000		/* numa_balancing_scan_period_min_ms */
+#define SIM_HINT_MAX_WINDOW_MB 2560		/* MAX_SCAN_WINDOW */
 #define SIM_MGLRU_MIN_MS 400	/* mglru_min_ms, mglru_max_ms defaults */
 #define SIM_MGLRU_MAX_MS 5000
 #define SIM_MGLRU_BUSY 256	/* src/sources/mglru.c */
 #define SIM_MGLRU_IDLE 16
 #define SIM_MGLRU_YOUNG_PCT 35
 #define SIM_MGLRU_NS_PER_PAGE 1.0	/* an assumption: 1 ns per PTE walked */
-#define SIM_HOT_THRESHOLD 2	/* hot_threshold, window_ms defaults */
-#define SIM_WINDOW_MS 1000
+
+/* kernel/sched/fair.c: task_scan_min() for a task of `bytes`, in seconds. */
+static double sim_hint_period(u64 bytes)
+{
+	u64 windows = (bytes + SIM_HINT_SCAN_BYTES - 1) / SIM_HINT_SCAN_BYTES;
+	unsigned int floor = 1000 / (SIM_HINT_MAX_WINDOW_MB / (SIM_HINT_SCAN_BYTES >> 20));
+	u64 scan = SIM_HINT_PERIOD_MIN_MS / (windows ? windows : 1);
+
+	return (scan > floor ? scan : floor) / 1000.0;
+}
 
 void sim_sources_init(struct sim *s)
 {
@@ -51,6 +68,8 @@ void sim_sources_init(struct sim *s)
 	if (s->hws_samples_ps > cap)
 		s->hws_samples_ps = cap;	/* the rest throttled */
 	s->hws_weight = kp_hws_weight((u64)period, SIM_HWS_REF_PERIOD);
+	if (s->c.hint_period_s <= 0)	/* the kernel's, for the tenant's size */
+		s->c.hint_period_s = sim_hint_period((u64)(s->span * s->page_bytes));
 	for (i = 0; i < s->c.tenants; i++) {
 		s->hint_next[i] = rng_unit(&s->rng) * s->c.hint_period_s;
 		s->hint_cursor[i] = rng_below(&s->rng, s->span);
@@ -98,11 +117,11 @@ static void sim_hint_scan(struct sim *s, unsigned int t)
 }
 
 /* src/sources/mglru.c's weight of a young bit at this interval. */
-static u32 sim_mglru_weight(double interval_ms)
+static u32 sim_mglru_weight(const struct sim *s, double interval_ms)
 {
-	u32 hl = SIM_WINDOW_MS >> KP_TICK_SHIFT_MS, ticks = (u32)interval_ms >> KP_TICK_SHIFT_MS;
+	u32 hl = s->c.window_ms >> KP_TICK_SHIFT_MS, ticks = (u32)interval_ms >> KP_TICK_SHIFT_MS;
 	u32 lost = KP_HEAT_MAX - kp_heat_decay(KP_HEAT_MAX, ticks ? ticks : 1, hl);
-	u32 w = (SIM_HOT_THRESHOLD * KP_HEAT_UNIT * lost * 100 + KP_HEAT_MAX * SIM_MGLRU_YOUNG_PCT - 1) /
+	u32 w = (s->c.hot_threshold * KP_HEAT_UNIT * lost * 100 + KP_HEAT_MAX * SIM_MGLRU_YOUNG_PCT - 1) /
 		(KP_HEAT_MAX * SIM_MGLRU_YOUNG_PCT);
 
 	return w ? w : 1;
@@ -122,7 +141,7 @@ static void sim_young(struct sim *s, u64 page, u32 w, u64 *young)
 static void sim_mglru_pass(struct sim *s)
 {
 	double iv = (s->t - s->mglru_last), p_bg = -expm1(-s->bg_rate * iv);
-	u32 w = sim_mglru_weight(s->mglru_interval_ms);
+	u32 w = sim_mglru_weight(s, s->mglru_interval_ms);
 	u64 young = 0, page, r;
 	unsigned int t;
 

@@ -136,8 +136,8 @@ u64 sim_draw_access(struct sim *s)
 	double u = rng_unit(&s->rng) * s->total_acc;
 	unsigned int t;
 
-	if (u < s->scan_pps * SIM_SCAN_ACCESSES)
-		return (u64)(s->t * s->scan_pps) % s->npages;
+	if (u < s->scan_pps * SIM_SCAN_ACCESSES)	/* where the scan is at some instant of this step */
+		return (u64)((s->t + rng_unit(&s->rng) * SIM_DT_MS / 1000.0) * s->scan_pps) % s->npages;
 	u -= s->scan_pps * SIM_SCAN_ACCESSES;
 	if (u < s->c.acc_rate) {
 		t = (unsigned int)rng_below(&s->rng, s->c.tenants);
