@@ -50,10 +50,18 @@ static int kp_debugfs_start(void)
 	return err;
 }
 
+/*
+ * The sources change the kernel's settings when they start; they are put
+ * back by the "settings" step, after the workers have stopped: a setting
+ * restored under a running worker lets it migrate with the kernel in the
+ * old mode (numa_balancing back at 1 while a slow page, its tiering-mode
+ * scan time where the kernel keeps a CPU and PID, moves to a fast node
+ * keeping that time: the next hint fault on it reads a CPU that does not
+ * exist, src/core/settings.c).
+ */
 static void kp_sources_end(void)
 {
 	kp_sources_stop();
-	kp_settings_restore();
 }
 
 static int kp_sources_begin(void)
@@ -76,6 +84,7 @@ static const struct kp_step kp_steps[] = {
 	{ "symbols", kp_symbols_start, kp_nothing },
 	{ "tiers", kp_tiers_detect, kp_nothing },
 	{ "hook self-test", kp_hooks_selftest, kp_nothing },
+	{ "settings", kp_nothing_int, kp_settings_restore },
 	{ "table", kp_table_init, kp_table_exit },
 	{ "promotion", kp_workers_init, kp_workers_exit },
 	{ "confirmation", kp_confirm_init, kp_confirm_exit },
