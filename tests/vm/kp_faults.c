@@ -26,6 +26,15 @@
  *   kernel command line (init's environment), e.g.
  *   scripts/vm-check.sh trixie kp.tests=kp_faults KP_FAULTS_CYCLES=100.
  *
+ * - numa_balancing_on_after_unload_from_off: numa_balancing off (0) before
+ *   load, kpromoted's tiering mode stamps scan times into the slow pages,
+ *   unload puts 0 back; then the operator turns on the normal mode (1) and
+ *   moves the pages to node 0 with migrate_pages(2), which keeps the field in
+ *   that mode, while a process reads them: the hint faults on node 0 must
+ *   not take a stamp for a CPU/PID (task_numa_group() would read the
+ *   runqueue of a CPU that does not exist: the crash load_unload_cycles
+ *   found with the old value 1, here with 0 and without a cycle).
+ *
  * A splat anywhere fails the program (run.sh, vm-run.sh); the OOM report's own
  * stack is excused between the "kp-expect: oom-killer" markers written here.
  */
@@ -983,6 +992,73 @@ TEST_F_TIMEOUT(faults, load_unload_cycles, 600)
 		TH_LOG("kmemleak: %ld report(s) through kpromoted", k);
 		EXPECT_EQ(0, k) TH_LOG("first:\n%s", first);
 	}
+}
+
+/*
+ * The process's pages on node 1 to node 0 with migrate_pages(2): it walks the
+ * page tables, so a page under a NUMA hint (PROT_NONE) moves too, where
+ * move_pages(2) of 6.1 finds no page there. Pages not moved, or -errno.
+ */
+static long move_node1_to_node0(void)
+{
+	unsigned long from = 1ul << 1, to = 1ul << 0;
+	long left = syscall(SYS_migrate_pages, 0, 8 * sizeof(from), &from, &to);
+
+	return left < 0 ? -errno : left;
+}
+
+TEST_F_TIMEOUT(faults, numa_balancing_on_after_unload_from_off, 240)
+{
+	char val[KP_VAL_SIZE];
+	unsigned long pte0, faults0;
+	long before, after, left;
+	struct kp_buf b = { 0 };
+	struct reader r;
+	double t0;
+	int err;
+
+	KP_TWO_TIER_READY();
+	ASSERT_EQ(0, kp_write_file(KP_NUMA_BALANCING, "0"));
+	/* Hot set read from the start; the other 7/8 stay on node 1, stamped by each scan. */
+	ASSERT_EQ(0, kp_buf_make(&b, 8192, 1024, 1, false));
+	pte0 = kp_vmstat("numa_pte_updates");
+	err = kp_loadf("%s sources=hintfault numa_balancing=auto", self->params);
+	ASSERT_EQ(0, err) TH_LOG("load: %s", strerror(-err));
+	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, val, sizeof(val)));
+	ASSERT_STRNE("0", val) TH_LOG("numa_balancing=auto left the kernel's balancing off");
+	ASSERT_EQ(0, reader_start(&r, &b));
+	/* Scan passes over the whole buffer: every page of it made PROT_NONE (stamped) once. */
+	t0 = kp_now_s();
+	while (kp_vmstat("numa_pte_updates") - pte0 < (unsigned long)b.pages && kp_now_s() - t0 < 60)
+		usleep(200 * 1000);
+	reader_stop(&r);
+	TH_LOG("scanned: %lu PTEs in %.1f s while loaded (numa_balancing %s)",
+	       kp_vmstat("numa_pte_updates") - pte0, kp_now_s() - t0, val);
+	ASSERT_GE(kp_vmstat("numa_pte_updates") - pte0, (unsigned long)b.pages);
+	ASSERT_EQ(0, kp_unload());
+	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, val, sizeof(val)));
+	ASSERT_STREQ("0", val);
+
+	/* The kernel's own mode; the pages moved to node 0 as they are, then all read. */
+	before = kp_pages_on_node(b.p, b.pages, 0);
+	ASSERT_EQ(0, kp_write_file(KP_NUMA_BALANCING, "1"));
+	left = move_node1_to_node0();
+	after = kp_pages_on_node(b.p, b.pages, 0);
+	TH_LOG("migrate_pages: on node 0 %ld -> %ld of %ld (%ld not moved)", before, after, b.pages, left);
+	ASSERT_LE(0, left);
+	ASSERT_GE(after, b.pages * 9 / 10);
+	faults0 = kp_vmstat("numa_hint_faults");
+	b.hot = b.pages;
+	ASSERT_EQ(0, reader_start(&r, &b));
+	t0 = kp_now_s();
+	while (kp_now_s() - t0 < 90 &&
+	       (kp_vmstat("numa_hint_faults") - faults0 < 2048 || kp_now_s() - t0 < 5))
+		usleep(200 * 1000);
+	reader_stop(&r);
+	TH_LOG("numa_balancing=1 after unload: %lu hint faults in %.1f s on the moved pages",
+	       kp_vmstat("numa_hint_faults") - faults0, kp_now_s() - t0);
+	EXPECT_GE(kp_vmstat("numa_hint_faults") - faults0, 2048);
+	kp_buf_free(&b);
 }
 
 TEST_HARNESS_MAIN
