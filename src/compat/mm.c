@@ -83,14 +83,15 @@ unsigned long kp_compat_clear_access_times(void)
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY) {
-		unsigned long pfn, end = node_end_pfn(nid);
+		unsigned long pfn, step, end = node_end_pfn(nid);
 
 		if (kp_compat_node_is_toptier(nid))
 			continue;
-		for (pfn = node_start_pfn(nid); pfn < end; pfn++) {
+		for (pfn = node_start_pfn(nid); pfn < end; pfn += step) {
 			struct page *page = pfn_to_online_page(pfn);
 			struct folio *folio;
 
+			step = 1;
 			if (!(pfn & 1023))
 				cond_resched();
 			if (!page)
@@ -98,9 +99,13 @@ unsigned long kp_compat_clear_access_times(void)
 			folio = page_folio(page);
 			if (!folio_try_get(folio))
 				continue;
-			if (page_folio(page) == folio && &folio->page == page) {
-				kp_folio_cpupid_reset(folio);
-				n++;
+			/* One field per folio: its tails are skipped, not looked up. */
+			if (page_folio(page) == folio) {
+				if (&folio->page == page) {
+					kp_folio_cpupid_reset(folio);
+					n++;
+				}
+				step = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
 			}
 			folio_put(folio);
 		}

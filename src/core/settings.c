@@ -120,14 +120,16 @@ int kp_setting_set(const char *path, const char *value)
  * tests/vm/kp_faults.c after a few load/unload cycles under load). So go
  * through 0 (task_numa_fault() returns at once, nothing stamps any more),
  * wait out the stampers already running (they hold a page-table lock),
- * reset the field of every slow page, then write the old value.
+ * reset the field of every slow page, then write the old value. Also when
+ * the old value is 0: the stamps stay where they are until an operator
+ * turns the normal mode on after us.
  */
 static void kp_numab_leave_tiering(const struct kp_setting *s)
 {
 	unsigned int old, ours;
 
 	if (strcmp(s->path, KP_NUMAB_PATH) || kstrtouint(s->old, 10, &old) ||
-	    kstrtouint(s->ours, 10, &ours) || !(ours & 2) || (old & 2) || !(old & 1))
+	    kstrtouint(s->ours, 10, &ours) || !(ours & 2) || (old & 2))
 		return;
 	if (kp_setting_write(s->path, "0"))
 		return;

@@ -65,6 +65,44 @@ static void on_term(int sig)
 	done = 1;
 }
 
+/*
+ * Forks a workload fn(write end of a pipe) and reads the buffer address it
+ * writes once ready: its pid, or -1 (a child that died first is reaped).
+ */
+static pid_t workload_start(void (*fn)(int fd), char **addr)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(fds[0]);
+		fn(fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], addr, sizeof(*addr)) != sizeof(*addr)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
+/* Both fixtures' teardown: the workload stopped, the module out, numa_balancing as found. */
+static void workload_stop_and_unload(pid_t child, const char *numab)
+{
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	kp_ensure_unloaded();
+	kp_write_file(KP_NUMA_BALANCING, numab);
+}
+
 /* The workload: reports its buffer's address on fd, then reads the hot set until SIGTERM. */
 static void child(int fd)
 {
@@ -107,8 +145,6 @@ FIXTURE(operator) {
 
 FIXTURE_SETUP(operator)
 {
-	int fds[2];
-
 	self->child = 0;
 	self->mounted = self->cg_made = false;
 	self->skip = kp_two_tier_ready(&self->topo, self->params, sizeof(self->params));
@@ -133,29 +169,15 @@ FIXTURE_SETUP(operator)
 	 */
 	ASSERT_EQ(0, kp_loadf("%s window_ms=250%s", self->params,
 			      kp_exists(KP_LRU_GEN) ? " lru_gen=enable" : ""));
-	ASSERT_EQ(0, pipe(fds));
-	self->child = fork();
-	ASSERT_LE(0, self->child);
-	if (!self->child) {
-		close(fds[0]);
-		child(fds[1]);
-	}
-	close(fds[1]);
-	ASSERT_EQ(sizeof(self->addr), read(fds[0], &self->addr, sizeof(self->addr)))
-		TH_LOG("the workload did not start");
-	close(fds[0]);
+	self->child = workload_start(child, &self->addr);
+	ASSERT_LT(0, self->child) TH_LOG("the workload did not start");
 }
 
 FIXTURE_TEARDOWN(operator)
 {
 	if (self->skip)
 		return;
-	if (self->child > 0) {
-		kill(self->child, SIGTERM);
-		waitpid(self->child, NULL, 0);
-	}
-	kp_ensure_unloaded();
-	kp_write_file(KP_NUMA_BALANCING, self->numab);
+	workload_stop_and_unload(self->child, self->numab);
 	if (self->cg_made)
 		rmdir(CG);
 	if (self->mounted)
@@ -413,7 +435,7 @@ FIXTURE(names) {
 
 FIXTURE_SETUP(names)
 {
-	int fds[2], r, e;
+	int r, e;
 	char *addr;
 
 	self->child = 0;
@@ -439,28 +461,15 @@ FIXTURE_SETUP(names)
 	ASSERT_TRUE(mkdir(CG_ROOT "/" EVIL_CG, 0755) == 0 || errno == EEXIST);
 	self->cg_made = true;
 	ASSERT_EQ(0, kp_loadf("%s%s", self->params, kp_exists(KP_LRU_GEN) ? " lru_gen=enable" : ""));
-	ASSERT_EQ(0, pipe(fds));
-	self->child = fork();
-	ASSERT_LE(0, self->child);
-	if (!self->child) {
-		close(fds[0]);
-		evil_child(fds[1]);
-	}
-	close(fds[1]);
-	ASSERT_EQ(sizeof(addr), read(fds[0], &addr, sizeof(addr))) TH_LOG("the workload did not start");
-	close(fds[0]);
+	self->child = workload_start(evil_child, &addr);
+	ASSERT_LT(0, self->child) TH_LOG("the workload did not start");
 }
 
 FIXTURE_TEARDOWN(names)
 {
 	if (self->skip)
 		return;
-	if (self->child > 0) {
-		kill(self->child, SIGTERM);
-		waitpid(self->child, NULL, 0);
-	}
-	kp_ensure_unloaded();
-	kp_write_file(KP_NUMA_BALANCING, self->numab);
+	workload_stop_and_unload(self->child, self->numab);
 	if (self->cg_made)
 		rmdir(CG_ROOT "/" EVIL_CG);
 	if (self->mounted)
