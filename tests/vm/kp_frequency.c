@@ -88,8 +88,9 @@ TEST_F_TIMEOUT(frequency, hot_promoted_lukewarm_stays_then_the_hot_set_moves, 30
 	/* Lukewarm pages keep being read a while after the hot set arrived. */
 	kp_run_lukewarm(&self->b, 0, HOT + 1, 5);
 	luke_on0 = lukewarm_on0(&self->b, 0);
-	TH_LOG("phase 1: hot on node 0 %ld/%d, lukewarm on node 0 %ld/%ld; nominated %lu, confirmed %lu, cold %lu, promoted %lu",
-	       hot_on0, HOT, luke_on0, luke, kp_stat("nominated"), kp_stat("confirm_hot"),
+	TH_LOG("phase 1: hot on node 0 %ld/%d, lukewarm on node 0 %ld/%ld; records hintfault %lu (late %lu), mglru %lu; nominated %lu, confirmed %lu, cold %lu, promoted %lu",
+	       hot_on0, HOT, luke_on0, luke, kp_stat("records_hintfault"), kp_stat("records_late"),
+	       kp_stat("records_mglru"), kp_stat("nominated"), kp_stat("confirm_hot"),
 	       kp_stat("confirm_cold"), kp_stat("promoted_pages"));
 	EXPECT_GE(hot_on0 * 100, HOT * 90);
 	EXPECT_LE(luke_on0 * 100, luke * 10);
