@@ -585,14 +585,19 @@ TEST_F_TIMEOUT(faults, cpu_hotplug_under_load, 240)
 
 /* ---- 3. the workload SIGKILLed in the middle of a batch ---- */
 
-static void hot_child(int ready_fd, long pages, long hot)
+struct hot_child_arg {
+	long pages, hot;
+};
+
+static void hot_child(int ready_fd, void *arg)
 {
+	const struct hot_child_arg *a = arg;
 	struct kp_buf b;
 	char c = 'r';
 
 	prctl(PR_SET_NAME, "kp_hotchild");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (kp_buf_make(&b, pages, hot, 1, false))
+	if (kp_buf_make(&b, a->pages, a->hot, 1, false))
 		_exit(1);
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(1);
@@ -602,25 +607,10 @@ static void hot_child(int ready_fd, long pages, long hot)
 
 static pid_t start_hot_child(long pages, long hot)
 {
-	int fds[2];
-	pid_t pid;
+	struct hot_child_arg a = { pages, hot };
 	char c;
 
-	if (pipe(fds))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		close(fds[0]);
-		hot_child(fds[1], pages, hot);
-	}
-	close(fds[1]);
-	if (pid > 0 && read(fds[0], &c, 1) != 1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(fds[0]);
-	return pid;
+	return kp_child_start(hot_child, &a, &c, 1);
 }
 
 TEST_F_TIMEOUT(faults, workload_killed_mid_batch, 180)

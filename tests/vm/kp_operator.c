@@ -65,33 +65,6 @@ static void on_term(int sig)
 	done = 1;
 }
 
-/*
- * Forks a workload fn(write end of a pipe) and reads the buffer address it
- * writes once ready: its pid, or -1 (a child that died first is reaped).
- */
-static pid_t workload_start(void (*fn)(int fd), char **addr)
-{
-	int fds[2];
-	pid_t pid;
-
-	if (pipe(fds))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		close(fds[0]);
-		fn(fds[1]);
-		_exit(0);
-	}
-	close(fds[1]);
-	if (pid > 0 && read(fds[0], addr, sizeof(*addr)) != sizeof(*addr)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		pid = -1;
-	}
-	close(fds[0]);
-	return pid;
-}
-
 /* Both fixtures' teardown: the workload stopped, the module out, numa_balancing as found. */
 static void workload_stop_and_unload(pid_t child, const char *numab)
 {
@@ -104,8 +77,9 @@ static void workload_stop_and_unload(pid_t child, const char *numab)
 }
 
 /* The workload: reports its buffer's address on fd, then reads the hot set until SIGTERM. */
-static void child(int fd)
+static void child(int fd, void *arg)
 {
+	(void)arg;
 	struct kp_buf b;
 	char pid[32];
 	bool bound = true;
@@ -169,7 +143,7 @@ FIXTURE_SETUP(operator)
 	 */
 	ASSERT_EQ(0, kp_loadf("%s window_ms=250%s", self->params,
 			      kp_exists(KP_LRU_GEN) ? " lru_gen=enable" : ""));
-	self->child = workload_start(child, &self->addr);
+	self->child = kp_child_start(child, NULL, &self->addr, sizeof(self->addr));
 	ASSERT_LT(0, self->child) TH_LOG("the workload did not start");
 }
 
@@ -426,8 +400,9 @@ TEST_F_TIMEOUT(operator, heatmap_lights_the_hot_set_and_top_names_the_workload, 
 #define EVIL_PAGES 4096		/* 16 MiB on node 1, all of it read in a loop */
 
 /* The hostile workload: its pages faulted on node 1 (default policy after), all of them hot. */
-static void evil_child(int fd)
+static void evil_child(int fd, void *arg)
 {
+	(void)arg;
 	struct kp_buf b;
 	char pid[32];
 
@@ -482,7 +457,7 @@ FIXTURE_SETUP(names)
 	ASSERT_TRUE(mkdir(CG_ROOT "/" EVIL_CG, 0755) == 0 || errno == EEXIST);
 	self->cg_made = true;
 	ASSERT_EQ(0, kp_loadf("%s%s", self->params, kp_exists(KP_LRU_GEN) ? " lru_gen=enable" : ""));
-	self->child = workload_start(evil_child, &addr);
+	self->child = kp_child_start(evil_child, NULL, &addr, sizeof(addr));
 	ASSERT_LT(0, self->child) TH_LOG("the workload did not start");
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -600,4 +601,27 @@ int kp_ctl_run(char *out, size_t size, const char *env, const char *fmt, ...)
 	out[len] = '\0';
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+pid_t kp_child_start(void (*fn)(int fd, void *arg), void *arg, void *ready, size_t size)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(fds[0]);
+		fn(fds[1], arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], ready, size) != (ssize_t)size) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(fds[0]);
+	return pid;
 }

@@ -112,6 +112,14 @@ int kp_topology_read(struct kp_topology *t);
 /* Non-empty and decimal digits only. */
 bool kp_is_uint(const char *s);
 
+/* ---- workload processes ---- */
+/*
+ * Forks a child that runs fn(fd, arg), fd the write end of a pipe on which
+ * it writes `size` bytes once ready (fn does not return); reads them into
+ * `ready`. The child's pid, or -1 (a child that died first is reaped).
+ */
+pid_t kp_child_start(void (*fn)(int fd, void *arg), void *arg, void *ready, size_t size);
+
 /* ---- kpromotedctl ---- */
 /*
  * Runs `[env] kpromotedctl args` (the kpromotedctl beside this test program), its
