@@ -51,29 +51,6 @@ static int kp_debugfs_start(void)
 }
 
 /*
- * The sources change the kernel's settings when they start; they are put
- * back by the "settings" step, after the workers have stopped: a setting
- * restored under a running worker lets it migrate with the kernel in the
- * old mode (numa_balancing back at 1 while a slow page, its tiering-mode
- * scan time where the kernel keeps a CPU and PID, moves to a fast node
- * keeping that time: the next hint fault on it reads a CPU that does not
- * exist, src/core/settings.c).
- */
-static void kp_sources_end(void)
-{
-	kp_sources_stop();
-}
-
-static int kp_sources_begin(void)
-{
-	int err = kp_sources_start();
-
-	if (err)
-		kp_settings_restore();
-	return err;
-}
-
-/*
  * debugfs comes last: its files are the only way in from user space (the
  * filter is writable), so they appear once every other step has succeeded
  * and go first on unload, before the filter and everything else they reach
@@ -84,13 +61,22 @@ static const struct kp_step kp_steps[] = {
 	{ "symbols", kp_symbols_start, kp_nothing },
 	{ "tiers", kp_tiers_detect, kp_nothing },
 	{ "hook self-test", kp_hooks_selftest, kp_nothing },
+	/*
+	 * The sources change the kernel's settings when they start; they go
+	 * back here, after the workers have stopped: restored under a running
+	 * worker, numa_balancing could be back at 1 while a slow page moves to
+	 * a fast node keeping its tiering-mode scan time where the kernel
+	 * keeps a CPU and PID, and the next hint fault reads a CPU that does
+	 * not exist (src/core/settings.c). A failed load reaches it by the
+	 * unwind like any step.
+	 */
 	{ "settings", kp_nothing_int, kp_settings_restore },
 	{ "table", kp_table_init, kp_table_exit },
 	{ "promotion", kp_workers_init, kp_workers_exit },
 	{ "confirmation", kp_confirm_init, kp_confirm_exit },
 	{ "sweep", kp_sweep_init, kp_sweep_exit },
 	{ "filter", kp_nothing_int, kp_filter_exit },
-	{ "sources", kp_sources_begin, kp_sources_end },
+	{ "sources", kp_sources_start, kp_sources_stop },
 	{ "debugfs", kp_debugfs_start, kp_debugfs_exit },
 };
 
