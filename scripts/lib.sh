@@ -71,6 +71,22 @@ kp_release_tests() {
 	esac
 }
 
+# How many times slower than a stock kernel a release's guest does the work behind a test's
+# rate or time bound (faults, migrations, page-table walks): KP_TIME_SCALE on the guest's
+# command line (scripts/vm-check.sh), read by kp_time_scale() (tests/vm/kp_test_util.c).
+# 1 on Debian's kernels. 10 on the debug kernel (KASAN inline, lockdep, kmemleak), where
+# the kernel's work measured 4.6x slower for move_pages(2) of 64 MiB from node 1 to node 0
+# (19.6 against 89.4 MB/s), 8.6x for the workload's system time per iteration (bench
+# scenario hot, no promotion) and 10-18x for a promotion drain, which is all of it at once
+# (faults, walks, looks, migrations): 643 against 6480-11432 pages in the best second
+# (README "Reliability"). Tests scale their bounds by it, never what they check.
+kp_release_time_scale() {
+	case $1 in
+	*-debug) echo 10 ;;
+	*) echo 1 ;;
+	esac
+}
+
 # Serialise everything that changes a release's chroot and outputs (apt, module build,
 # initramfs) across concurrent runs. The lock lives beside the chroot so it also guards
 # the chroot's creation; it is released when the holding process exits. vm-check holds it

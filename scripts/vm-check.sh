@@ -16,6 +16,11 @@ flavour_tests=$(kp_release_tests "$REL")
 if [[ -n $flavour_tests && " $* " != *" kp.tests="* ]]; then
 	set -- "$@" "kp.tests=$flavour_tests"
 fi
+# A slower kernel's guest tests scale their time and rate bounds (lib.sh kp_release_time_scale).
+time_scale=$(kp_release_time_scale "$REL")
+if [[ $time_scale != 1 && " $* " != *" KP_TIME_SCALE="* ]]; then
+	set -- "$@" "KP_TIME_SCALE=$time_scale"
+fi
 t0=$SECONDS
 # Hold the release from the chroot update to the initramfs: another run's build must not
 # slip in between our build and our boot. The steps see KP_LOCKED_RELEASE and do not lock

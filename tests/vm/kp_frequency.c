@@ -21,7 +21,7 @@
 FIXTURE(frequency) {
 	struct kp_topology topo;
 	struct kp_buf b;
-	char params[128];
+	char params[192];
 	char numab_before[KP_VAL_SIZE], lru_gen_before[KP_VAL_SIZE];
 	const char *skip;
 };
@@ -39,9 +39,22 @@ FIXTURE_VARIANT_ADD(frequency, mglru_alone) {
 
 FIXTURE_SETUP(frequency)
 {
+	unsigned int scale = kp_time_scale();
+	size_t len;
+
 	self->skip = kp_two_tier_ready(&self->topo, self->params, sizeof(self->params));
 	if (self->skip)
 		return;
+	/*
+	 * The time constants of frequency, on a kernel slower than stock: a
+	 * hint fault's latency after its scan and the spacing of the looks
+	 * both measure how soon the application comes back to a page, and
+	 * the application runs as much slower as its faults do.
+	 */
+	len = strlen(self->params);
+	if (scale > 1)
+		snprintf(self->params + len, sizeof(self->params) - len,
+			 " hint_latency_ms=%u confirm_ms=%u", 100 * scale, 20 * scale);
 	if (variant->needs_mglru && !kp_exists(KP_LRU_GEN)) {
 		self->skip = "kernel without MGLRU";
 		return;

@@ -603,6 +603,17 @@ int kp_ctl_run(char *out, size_t size, const char *env, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+unsigned int kp_time_scale(void)
+{
+	const char *env = getenv("KP_TIME_SCALE");
+	unsigned long v;
+
+	if (!env || !kp_is_uint(env) || strlen(env) > 3)
+		return 1;
+	v = strtoul(env, NULL, 10);
+	return v >= 1 && v <= 100 ? v : 1;
+}
+
 pid_t kp_child_start(void (*fn)(int fd, void *arg), void *arg, void *ready, size_t size)
 {
 	int fds[2];

@@ -112,6 +112,16 @@ int kp_topology_read(struct kp_topology *t);
 /* Non-empty and decimal digits only. */
 bool kp_is_uint(const char *s);
 
+/*
+ * How many times slower than a stock kernel this guest's kernel does the
+ * work behind a rate or time bound (faults, migrations, page-table walks):
+ * KP_TIME_SCALE from the kernel command line (scripts/lib.sh
+ * kp_release_time_scale: 1 on Debian's kernels, 10 on the debug kernel),
+ * 1 when absent or not a number in 1..100. A test scales its bounds by it,
+ * never what it checks.
+ */
+unsigned int kp_time_scale(void);
+
 /* ---- workload processes ---- */
 /*
  * Forks a child that runs fn(fd, arg), fd the write end of a pipe on which
