@@ -233,15 +233,21 @@ TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 	struct kp_buf big;
 	unsigned long b0, b1, d0, d1, backlog0, backlog1;
 	double t0, t1, mbps, waited;
+	/*
+	 * 2 MB/s, 1 (the least there is) on a kernel slower than stock, whose
+	 * sources find hot pages that much slower: on the debug kernel a
+	 * backlog of 3266 pages once ran dry within the 10 s at 2 MB/s.
+	 */
+	unsigned int limit = kp_time_scale() > 1 ? 1 : 2;
 
 	KP_TWO_TIER_READY();
-	/* 48 MiB hot at 2 MB/s: more is hot than the limit lets through. */
+	/* 48 MiB hot: more is hot than the limit lets through. */
 	kp_buf_free(&self->b);
 	ASSERT_EQ(0, kp_buf_make(&big, 16384, 12288, 1, false));
 	self->b = big;
-	snprintf(params, sizeof(params), "%s rate_limit_mbps=2", self->params);
+	snprintf(params, sizeof(params), "%s rate_limit_mbps=%u", self->params, limit);
 	ASSERT_EQ(0, kp_load(params));
-	/* Wait for promotion to start, then for a backlog of 8 MiB (4 s at the limit). */
+	/* Wait for promotion to start, then for a backlog of 8 MiB (4 s at 2 MB/s). */
 	kp_run_hot(&self->b, 512, 90);
 	for (t0 = kp_now_s(); kp_stat("node0_pending") < 2048 && kp_now_s() < t0 + 60;)
 		kp_run_hot(&self->b, self->b.hot + 1, 1);
@@ -256,19 +262,19 @@ TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 	t1 = kp_now_s();
 	backlog1 = kp_stat("node0_pending");
 	mbps = (b1 - b0) / (t1 - t0) / (1 << 20);
-	TH_LOG("promoted %.2f MB/s with the limit at 2; backlog %lu pages at the start (after %.1f s), %lu at the end; deferred by the limit %lu, threshold %lu",
-	       mbps, backlog0, waited, backlog1, d1 - d0, kp_stat("hot_threshold_effective"));
+	TH_LOG("promoted %.2f MB/s with the limit at %u; backlog %lu pages at the start (after %.1f s), %lu at the end; deferred by the limit %lu, threshold %lu",
+	       mbps, limit, backlog0, waited, backlog1, d1 - d0, kp_stat("hot_threshold_effective"));
 	ASSERT_GE(backlog0, 2048) TH_LOG("the sources never queued a backlog: nothing to measure");
 	/* The limit was what held pages back all through the stretch. */
 	EXPECT_GT(backlog1, 0);
 	EXPECT_GT(d1 - d0, 0);
 	/*
 	 * Within 10% of the limit. Above: the bucket holds a second's worth
-	 * (2 MB, 0.2 MB/s over 10 s). Below: a worker kept off the CPU for
-	 * more than that second loses the allowance meanwhile.
+	 * (a tenth of the limit over 10 s). Below: a worker kept off the CPU
+	 * for more than that second loses the allowance meanwhile.
 	 */
-	EXPECT_GE(mbps, 1.8);
-	EXPECT_LE(mbps, 2.2);
+	EXPECT_GE(mbps, 0.9 * limit);
+	EXPECT_LE(mbps, 1.1 * limit);
 	ASSERT_EQ(0, kp_unload());
 }
 
