@@ -247,9 +247,12 @@ TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 	self->b = big;
 	snprintf(params, sizeof(params), "%s rate_limit_mbps=%u", self->params, limit);
 	ASSERT_EQ(0, kp_load(params));
-	/* Wait for promotion to start, then for a backlog of 8 MiB (4 s at 2 MB/s). */
+	/*
+	 * Wait for promotion to start, then for a backlog of 12 MiB: more than
+	 * the stretch below takes at 1 MB/s (10 MiB), 6 s of it at 2 MB/s.
+	 */
 	kp_run_hot(&self->b, 512, 90);
-	for (t0 = kp_now_s(); kp_stat("node0_pending") < 2048 && kp_now_s() < t0 + 60;)
+	for (t0 = kp_now_s(); kp_stat("node0_pending") < 3072 && kp_now_s() < t0 + 60;)
 		kp_run_hot(&self->b, self->b.hot + 1, 1);
 	waited = kp_now_s() - t0;
 	backlog0 = kp_stat("node0_pending");
