@@ -251,12 +251,18 @@ long kp_anon_huge_kib(void)
  */
 long kp_run_lukewarm(struct kp_buf *b, long hot_from, long want, double seconds)
 {
+	return kp_run_lukewarm_every(b, hot_from, want, seconds, 1.0);
+}
+
+long kp_run_lukewarm_every(struct kp_buf *b, long hot_from, long want, double seconds,
+			   double period)
+{
 	double t0 = kp_now_s(), end = t0 + seconds, next = 0, now;
 	long cold = b->pages - b->hot, done = 0, i;
 	unsigned long sink = 0;
 
 	while ((now = kp_now_s()) < end) {
-		long due = (long)((now - t0) * cold);
+		long due = (long)((now - t0) / period * cold);
 
 		sink += touch(b->p + hot_from * KP_PAGE, b->hot);
 		/* The lukewarm pages due by now, skipping the hot part. */

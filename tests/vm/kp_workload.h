@@ -60,6 +60,9 @@ long kp_run_hot(struct kp_buf *b, long want, double seconds);
  * other page read about once a second (lukewarm).
  */
 long kp_run_lukewarm(struct kp_buf *b, long hot_from, long want, double seconds);
+/* The same with the lukewarm pages read once every `period` seconds. */
+long kp_run_lukewarm_every(struct kp_buf *b, long hot_from, long want, double seconds,
+			   double period);
 /*
  * Reads the hot part in passes for `busy` seconds, then rests `rest`
  * seconds (a millisecond at least), over and over for `seconds`; never asks
