@@ -79,11 +79,11 @@ static void workload_stop_and_unload(pid_t child, const char *numab)
 /* The workload: reports its buffer's address on fd, then reads the hot set until SIGTERM. */
 static void child(int fd, void *arg)
 {
-	(void)arg;
 	struct kp_buf b;
 	char pid[32];
 	bool bound = true;
 
+	(void)arg;
 	signal(SIGUSR1, on_usr1);
 	signal(SIGTERM, on_term);
 	prctl(PR_SET_NAME, COMM);
@@ -402,10 +402,10 @@ TEST_F_TIMEOUT(operator, heatmap_lights_the_hot_set_and_top_names_the_workload, 
 /* The hostile workload: its pages faulted on node 1 (default policy after), all of them hot. */
 static void evil_child(int fd, void *arg)
 {
-	(void)arg;
 	struct kp_buf b;
 	char pid[32];
 
+	(void)arg;
 	signal(SIGTERM, on_term);
 	prctl(PR_SET_NAME, EVIL_COMM);
 	snprintf(pid, sizeof(pid), "%d", getpid());
