@@ -18,7 +18,7 @@ struct list_head;
 /* Kernel memory tiers: true when nid is top tier (or tiers are unknown). */
 bool kp_compat_node_is_toptier(int nid);
 bool kp_compat_have_tiers(void);
-/* Every slow (not top-tier) page's NUMA-balancing scan time reset to "none"; how many. */
+/* Every NUMA-balancing scan time reset to "none" (numa_balancing at 0 first); how many. */
 unsigned long kp_compat_clear_access_times(void);
 
 /* Isolate a folio from its LRU for migration (caller holds a reference). */

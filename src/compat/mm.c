@@ -4,6 +4,7 @@
  * exported. Every resolved symbol is called here and only here, through
  * its IBT-safe stub.
  */
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/memory_hotplug.h>
 #include <linux/migrate.h>
@@ -56,60 +57,129 @@ bool kp_compat_node_is_toptier(int nid)
 }
 
 #ifdef CONFIG_NUMA_BALANCING
+#define KP_CPUPID_NONE (-1 & LAST_CPUPID_MASK)
+
+/* The field the kernel keeps a CPU/PID in, or in a tiering mode a scan time. */
+static int kp_page_cpupid(const struct page *page)
+{
+#ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
+	return READ_ONCE(page->_last_cpupid) & LAST_CPUPID_MASK;
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+	return (READ_ONCE(page->flags.f) >> LAST_CPUPID_PGSHIFT) & LAST_CPUPID_MASK;
+#else
+	return (READ_ONCE(page->flags) >> LAST_CPUPID_PGSHIFT) & LAST_CPUPID_MASK;
+#endif
+}
+
 /* As the kernel resets it for a freed page: -1, "no CPU and PID yet". */
 static void kp_folio_cpupid_reset(struct folio *folio)
 {
 	struct page *head = &folio->page;
 
 #ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
-	WRITE_ONCE(head->_last_cpupid, -1 & LAST_CPUPID_MASK);
+	WRITE_ONCE(head->_last_cpupid, KP_CPUPID_NONE);
 #elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
 	atomic_long_or(LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT, (atomic_long_t *)&head->flags.f);
 #else
 	atomic_long_or(LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT, (atomic_long_t *)&head->flags);
 #endif
 }
+
+/* A top-tier page's field that no CPU/PID wrote: a scan time carried over. */
+static bool kp_page_cpupid_stale(const struct page *page)
+{
+	int cpupid = kp_page_cpupid(page);
+
+	return cpupid != KP_CPUPID_NONE && cpupid_to_cpu(cpupid) >= nr_cpu_ids;
+}
+
+/*
+ * Resets the field of every folio of node nid, or with only_stale of those
+ * whose field names a CPU that does not exist. A folio is reset under a
+ * reference, by its head page: never a tail's field.
+ */
+static unsigned long kp_node_cpupid_reset(int nid, bool only_stale)
+{
+	unsigned long pfn, step, end = node_end_pfn(nid), n = 0;
+
+	for (pfn = node_start_pfn(nid); pfn < end; pfn += step) {
+		struct page *page = pfn_to_online_page(pfn);
+		struct folio *folio;
+
+		step = 1;
+		if (!(pfn & 1023))
+			cond_resched();
+		if (!page || (only_stale && !kp_page_cpupid_stale(page)))
+			continue;
+		folio = page_folio(page);
+		if (!folio_try_get(folio))
+			continue;
+		/* One field per folio: its tails are skipped, not looked up. */
+		if (page_folio(page) == folio) {
+			if (&folio->page == page) {
+				kp_folio_cpupid_reset(folio);
+				n++;
+			}
+			step = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
+		}
+		folio_put(folio);
+	}
+	return n;
+}
+
+/* Pages isolated from the LRUs of the slow nodes now (migrations under way, mostly). */
+static long kp_slow_isolated(void)
+{
+	long x = 0;
+	int nid, cpu;
+
+	for_each_node_state(nid, N_MEMORY) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+
+		if (kp_compat_node_is_toptier(nid))
+			continue;
+		x += atomic_long_read(&pgdat->vm_stat[NR_ISOLATED_ANON]) +
+		     atomic_long_read(&pgdat->vm_stat[NR_ISOLATED_FILE]);
+		for_each_online_cpu(cpu) {
+			struct per_cpu_nodestat *d = per_cpu_ptr(pgdat->per_cpu_nodestats, cpu);
+
+			x += d->vm_node_stat_diff[NR_ISOLATED_ANON] +
+			     d->vm_node_stat_diff[NR_ISOLATED_FILE];
+		}
+	}
+	return x;
+}
 #endif
 
 /*
  * The kernel stamps a scan time only on pages outside the top tier
- * (folio_use_access_time()); none where it does not tier (6.1 here). A
- * folio is reset under a reference, by its head page: never a tail's field.
+ * (folio_use_access_time()); none where it does not tier (6.1 here). Called
+ * with numa_balancing at 0, where nothing stamps and a migration copies the
+ * field as it is: a slow page moved to a top-tier node before its reset
+ * (a NUMA-hint migration decided in the tiering mode, move_pages(2), memory
+ * offline) takes its scan time there. So: every slow page reset, then the
+ * migrations out of the slow nodes already under way waited out (a moment
+ * with none isolated, a second at most), then every top-tier page whose
+ * field names no CPU reset too. A reset walks pfns, a reference per folio.
  */
 unsigned long kp_compat_clear_access_times(void)
 {
 	unsigned long n = 0;
 #ifdef CONFIG_NUMA_BALANCING
+	unsigned long deadline;
 	int nid;
 
-	for_each_node_state(nid, N_MEMORY) {
-		unsigned long pfn, step, end = node_end_pfn(nid);
-
+	if (!kp_compat_have_tiers())
+		return 0;
+	for_each_node_state(nid, N_MEMORY)
+		if (!kp_compat_node_is_toptier(nid))
+			n += kp_node_cpupid_reset(nid, false);
+	deadline = jiffies + HZ;
+	while (kp_slow_isolated() > 0 && time_before(jiffies, deadline))
+		usleep_range(1000, 2000);
+	for_each_node_state(nid, N_MEMORY)
 		if (kp_compat_node_is_toptier(nid))
-			continue;
-		for (pfn = node_start_pfn(nid); pfn < end; pfn += step) {
-			struct page *page = pfn_to_online_page(pfn);
-			struct folio *folio;
-
-			step = 1;
-			if (!(pfn & 1023))
-				cond_resched();
-			if (!page)
-				continue;
-			folio = page_folio(page);
-			if (!folio_try_get(folio))
-				continue;
-			/* One field per folio: its tails are skipped, not looked up. */
-			if (page_folio(page) == folio) {
-				if (&folio->page == page) {
-					kp_folio_cpupid_reset(folio);
-					n++;
-				}
-				step = folio_pfn(folio) + folio_nr_pages(folio) - pfn;
-			}
-			folio_put(folio);
-		}
-	}
+			n += kp_node_cpupid_reset(nid, true);
 #endif
 	return n;
 }

@@ -120,7 +120,9 @@ int kp_setting_set(const char *path, const char *value)
  * tests/vm/kp_faults.c after a few load/unload cycles under load). So go
  * through 0 (task_numa_fault() returns at once, nothing stamps any more),
  * wait out the stampers already running (they hold a page-table lock),
- * reset the field of every slow page, then write the old value. Also when
+ * reset the field of every slow page and of every top-tier page a
+ * migration carried a stamp to (src/compat/mm.c), then write the old
+ * value. Also when
  * the old value is 0: the stamps stay where they are until an operator
  * turns the normal mode on after us.
  */

@@ -34,6 +34,15 @@
  *   not take a stamp for a CPU/PID (task_numa_group() would read the
  *   runqueue of a CPU that does not exist: the crash load_unload_cycles
  *   found with the old value 1, here with 0 and without a cycle).
+ * - numa_balancing_restored_under_migration: the same hazard from the other
+ *   side: slow pages stamped in tiering mode are moved to node 0 by
+ *   move_pages(2) while kpromoted unloads from numa_balancing 3 back to 1.
+ *   A move that lands while the value reads 0 keeps the stamp (the kernel
+ *   resets it only in a tiering mode), on a top-tier page the reset of the
+ *   slow nodes never visits; back at 1, the next hint fault on it takes the
+ *   stamp for a CPU/PID. The test checks that some moves did land in that
+ *   window (else it tested nothing), then reads every page under the
+ *   kernel's normal mode: a splat fails it.
  *
  * A splat anywhere fails the program (run.sh, vm-run.sh); the OOM report's own
  * stack is excused between the "kp-expect: oom-killer" markers written here.
@@ -1056,6 +1065,157 @@ TEST_F_TIMEOUT(faults, numa_balancing_on_after_unload_from_off, 240)
 	TH_LOG("numa_balancing=1 after unload: %lu hint faults in %.1f s on the moved pages",
 	       kp_vmstat("numa_hint_faults") - faults0, kp_now_s() - t0);
 	EXPECT_GE(kp_vmstat("numa_hint_faults") - faults0, 2048);
+	kp_buf_free(&b);
+}
+
+/*
+ * Waits for numa_balancing to read 0 (the unload going through it), then
+ * moves the buffer's node-1 pages to node 0, highest frame first: the reset
+ * of the slow pages walks frames upwards, so these are the last it reaches.
+ * Counts the pages moved while the value still read 0.
+ */
+struct mover {
+	struct kp_buf *b;
+	volatile int stop;
+	long moved, in_window, order_n;
+	struct frame_page { uint64_t pfn; long i; } *order;
+	pthread_t th;
+};
+
+static int frame_desc(const void *x, const void *y)
+{
+	const struct frame_page *a = x, *b = y;
+
+	return a->pfn < b->pfn ? 1 : a->pfn > b->pfn ? -1 : 0;
+}
+
+/* The buffer's pages on node 1, highest frame first; how many. */
+static long mover_order(struct mover *m)
+{
+	struct kp_buf *b = m->b;
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	int *status = calloc(b->pages, sizeof(int));
+	void **pages = calloc(b->pages, sizeof(void *));
+	long i;
+
+	m->order = calloc(b->pages, sizeof(*m->order));
+	m->order_n = 0;
+	if (pm < 0 || !status || !pages || !m->order)
+		goto out;
+	for (i = 0; i < b->pages; i++)
+		pages[i] = b->p + i * KP_PAGE;
+	if (syscall(SYS_move_pages, 0, b->pages, pages, NULL, status, 0))
+		goto out;
+	for (i = 0; i < b->pages; i++) {
+		uint64_t pfn = status[i] == 1 ? pfn_of(pm, pages[i]) : 0;
+
+		if (pfn)
+			m->order[m->order_n++] = (struct frame_page){ pfn, i };
+	}
+	qsort(m->order, m->order_n, sizeof(*m->order), frame_desc);
+out:
+	if (pm >= 0)
+		close(pm);
+	free(status);
+	free(pages);
+	return m->order_n;
+}
+
+static bool numab_reads_zero(void)
+{
+	char val[KP_VAL_SIZE];
+
+	return !kp_read_value(KP_NUMA_BALANCING, val, sizeof(val)) && !strcmp(val, "0");
+}
+
+static void *mover_main(void *p)
+{
+	struct mover *m = p;
+	enum { CHUNK = 16 };
+	void *pages[CHUNK];
+	int nodes[CHUNK], status[CHUNK];
+	long i, j;
+
+	while (!m->stop && !numab_reads_zero())
+		usleep(200);
+	for (i = 0; i < m->order_n && !m->stop; i += CHUNK) {
+		long n = m->order_n - i < CHUNK ? m->order_n - i : CHUNK;
+		bool zero = numab_reads_zero();
+
+		for (j = 0; j < n; j++) {
+			pages[j] = m->b->p + m->order[i + j].i * KP_PAGE;
+			nodes[j] = 0;
+		}
+		if (syscall(SYS_move_pages, 0, n, pages, nodes, status, 0) < 0)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (status[j] != 0)
+				continue;
+			m->moved++;
+			m->in_window += zero;
+		}
+		if (!zero)
+			break;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(faults, numa_balancing_restored_under_migration, 300)
+{
+	char val[KP_VAL_SIZE];
+	unsigned long pte0, faults0;
+	struct kp_buf b = { 0 };
+	struct reader r;
+	struct mover m = { 0 };
+	long on0;
+	double t0;
+	int err;
+
+	KP_TWO_TIER_READY();
+	if (!self->topo.tiered)
+		SKIP(return, "this kernel does not tier node 1: it stamps no scan time");
+	ASSERT_EQ(0, kp_write_file(KP_NUMA_BALANCING, "1"));
+	ASSERT_EQ(0, kp_buf_make(&b, 32768, 1024, 1, false));
+	pte0 = kp_vmstat("numa_pte_updates");
+	err = kp_loadf("%s sources=hintfault numa_balancing=auto", self->params);
+	ASSERT_EQ(0, err) TH_LOG("load: %s", strerror(-err));
+	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, val, sizeof(val)));
+	ASSERT_TRUE(strtol(val, NULL, 10) & 2) TH_LOG("numa_balancing %s: no tiering mode", val);
+	/* Every page made PROT_NONE and stamped at least once while loaded. */
+	ASSERT_EQ(0, reader_start(&r, &b));
+	t0 = kp_now_s();
+	while (kp_vmstat("numa_pte_updates") - pte0 < (unsigned long)b.pages && kp_now_s() - t0 < 90)
+		usleep(200 * 1000);
+	reader_stop(&r);
+	ASSERT_GE(kp_vmstat("numa_pte_updates") - pte0, (unsigned long)b.pages);
+
+	/* The mover waits for the unload to go through 0 and moves until it leaves it. */
+	m.b = &b;
+	ASSERT_GT(mover_order(&m), b.pages / 2);
+	ASSERT_EQ(0, pthread_create(&m.th, NULL, mover_main, &m));
+	ASSERT_EQ(0, kp_unload());
+	m.stop = 1;
+	pthread_join(m.th, NULL);
+	free(m.order);
+	ASSERT_EQ(0, kp_read_value(KP_NUMA_BALANCING, val, sizeof(val)));
+	ASSERT_STREQ("1", val);
+	on0 = kp_pages_on_node(b.p, b.pages, 0);
+	TH_LOG("moved %ld of %ld slow pages, %ld while numa_balancing read 0; on node 0: %ld",
+	       m.moved, m.order_n, m.in_window, on0);
+	ASSERT_GT(m.in_window, 0) TH_LOG("no move landed while the unload went through 0");
+
+	/* The kernel's own mode: every page read, its hint faults taken on node 0. */
+	faults0 = kp_vmstat("numa_hint_faults");
+	b.hot = b.pages;
+	ASSERT_EQ(0, reader_start(&r, &b));
+	t0 = kp_now_s();
+	while (kp_now_s() - t0 < 90 &&
+	       (kp_vmstat("numa_hint_faults") - faults0 < (unsigned long)on0 || kp_now_s() - t0 < 5))
+		usleep(200 * 1000);
+	reader_stop(&r);
+	TH_LOG("numa_balancing=1 after unload: %lu hint faults in %.1f s",
+	       kp_vmstat("numa_hint_faults") - faults0, kp_now_s() - t0);
+	EXPECT_GE(kp_vmstat("numa_hint_faults") - faults0, (unsigned long)on0);
 	kp_buf_free(&b);
 }
 
