@@ -26,6 +26,7 @@ struct kp_config {
 	u32 batch_pages;
 	u32 hot_threshold;
 	u32 window_ms;
+	u32 room_idle_ms;		/* start of `idle` (room.c), 0 = 2 x window_ms */
 	u32 min_free_pct;
 	u32 numa_balancing;		/* enum kp_numab */
 	u32 lru_gen;			/* enum kp_lrugen */

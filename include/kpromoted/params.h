@@ -37,6 +37,9 @@ enum kp_ptype { KP_P_UINT, KP_P_ENUM, KP_P_NODES, KP_P_SOURCES, KP_P_INJECT };
 	  "1..15", "Heat, in clear sightings' worth of decayed evidence, that nominates a page for confirmation, 1..15 (default 2)") \
 	X(window_ms, KP_P_UINT, "uint", 10, 60000, NULL, "1000",	\
 	  "10..60000", "Half-life of a page's heat in ms: evidence older than this counts half, 10..60000 (default 1000)") \
+	X(room_idle_ms, KP_P_UINT, "uint", 0, 600000, NULL, "0",	\
+	  "0..600000",							\
+	  "How long a fast page must go unused before it may be demoted for room, in ms, 0 (2 x window_ms) ..600000; lengthened by itself while demoted pages come back (default 0)") \
 	X(min_free_pct, KP_P_UINT, "uint", 0, 50, NULL, "5",		\
 	  "0..50", "Free memory kept on a fast node, percent of the node, 0..50 (default 5)") \
 	X(numa_balancing, KP_P_ENUM, "enum", 0, 0, kp_numab_words, "auto", \

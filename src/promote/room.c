@@ -24,7 +24,7 @@
  *
  * Hysteresis by construction: a page is promoted only after it was found
  * young in confirm_tests looks confirm_ms apart (used every 20 ms or so)
- * and demoted only after a whole `idle` (2 x window_ms, 2 s by default)
+ * and demoted only after a whole `idle` (room_idle_ms; by default 2 x window_ms, 2 s)
  * without one use. What is exchanged is always hotter than what it
  * displaces, and a page in use on the fast node is never taken down for
  * room: a hot set larger than the fast node does not ping-pong.
@@ -100,14 +100,16 @@ static u64 *kp_demoted, *kp_promoted;
 static DEFINE_SPINLOCK(kp_notes_lock);
 static unsigned long kp_room_epoch;
 
-/* `idle` = 2 x window_ms << shift; this period's counts (kpromoted/idle.h). */
+/* `idle` = room_idle_ms (2 x window_ms) << shift; this period's counts (kpromoted/idle.h). */
 static struct kp_idle kp_idle;
 static unsigned long kp_idle_period_end;
 static atomic_long_t kp_idle_demoted, kp_idle_repromoted;
 
 static unsigned long kp_room_idle(void)
 {
-	return msecs_to_jiffies((2 * kp_cfg.window_ms) << READ_ONCE(kp_idle.shift));
+	u32 start = kp_cfg.room_idle_ms ? kp_cfg.room_idle_ms : 2 * kp_cfg.window_ms;
+
+	return msecs_to_jiffies(start << READ_ONCE(kp_idle.shift));
 }
 
 /*

@@ -98,6 +98,9 @@ BAD(confirm_tests_negative, "confirm_tests", "-1");
 BAD(confirm_tests_above_max, "confirm_tests", "9");
 BAD(confirm_tests_empty, "confirm_tests", "");
 /* min_free_pct accepts 0: "below min" is only the negative case above. */
+BAD(room_idle_ms_not_a_number, "room_idle_ms", "2s");
+BAD(room_idle_ms_negative, "room_idle_ms", "-1");
+BAD(room_idle_ms_above_max, "room_idle_ms", "600001");
 BAD(min_free_pct_not_a_number, "min_free_pct", "abc");
 BAD(min_free_pct_trailing_garbage, "min_free_pct", "5x");
 BAD(min_free_pct_negative, "min_free_pct", "-1");
@@ -229,6 +232,8 @@ GOOD(ibs_period_max, "ibs_period", "67108864");
 GOOD(pebs_period_min, "pebs_period", "1");
 GOOD(hwsample_max_rate_max, "hwsample_max_rate", "100000");
 GOOD(hwsample_l3_miss_off, "hwsample_l3_miss", "off");
+GOOD(room_idle_ms_min, "room_idle_ms", "0");
+GOOD(room_idle_ms_max, "room_idle_ms", "600000");
 GOOD(min_free_pct_min, "min_free_pct", "0");
 GOOD(min_free_pct_max, "min_free_pct", "50");
 GOOD(mode_promote, "mode", "promote");

@@ -31,6 +31,7 @@ const struct kp_param kp_params[] = {
 	{ "batch_pages",	"512" },
 	{ "hot_threshold",	"2" },
 	{ "window_ms",		"1000" },
+	{ "room_idle_ms",	"0" },
 	{ "min_free_pct",	"5" },
 	{ "numa_balancing",	"auto" },
 	{ "lru_gen",		"keep" },
