@@ -1014,14 +1014,37 @@ static long move_node1_to_node0(void)
 	return left < 0 ? -errno : left;
 }
 
+/*
+ * The kernel's own mode at work after an unload: every page of b read for at
+ * least 5 s and until `want` hint faults were counted, 90 s at most. Returns
+ * the hint faults counted.
+ */
+static unsigned long read_until_hint_faults(struct kp_buf *b, unsigned long want, double *secs)
+{
+	unsigned long faults0 = kp_vmstat("numa_hint_faults");
+	struct reader r;
+	double t0;
+
+	b->hot = b->pages;
+	if (reader_start(&r, b))
+		return 0;
+	t0 = kp_now_s();
+	while (kp_now_s() - t0 < 90 &&
+	       (kp_vmstat("numa_hint_faults") - faults0 < want || kp_now_s() - t0 < 5))
+		usleep(200 * 1000);
+	reader_stop(&r);
+	*secs = kp_now_s() - t0;
+	return kp_vmstat("numa_hint_faults") - faults0;
+}
+
 TEST_F_TIMEOUT(faults, numa_balancing_on_after_unload_from_off, 240)
 {
 	char val[KP_VAL_SIZE];
-	unsigned long pte0, faults0;
+	unsigned long pte0, faults;
 	long before, after, left;
 	struct kp_buf b = { 0 };
 	struct reader r;
-	double t0;
+	double t0, secs;
 	int err;
 
 	KP_TWO_TIER_READY();
@@ -1054,17 +1077,10 @@ TEST_F_TIMEOUT(faults, numa_balancing_on_after_unload_from_off, 240)
 	TH_LOG("migrate_pages: on node 0 %ld -> %ld of %ld (%ld not moved)", before, after, b.pages, left);
 	ASSERT_LE(0, left);
 	ASSERT_GE(after, b.pages * 9 / 10);
-	faults0 = kp_vmstat("numa_hint_faults");
-	b.hot = b.pages;
-	ASSERT_EQ(0, reader_start(&r, &b));
-	t0 = kp_now_s();
-	while (kp_now_s() - t0 < 90 &&
-	       (kp_vmstat("numa_hint_faults") - faults0 < 2048 || kp_now_s() - t0 < 5))
-		usleep(200 * 1000);
-	reader_stop(&r);
+	faults = read_until_hint_faults(&b, 2048, &secs);
 	TH_LOG("numa_balancing=1 after unload: %lu hint faults in %.1f s on the moved pages",
-	       kp_vmstat("numa_hint_faults") - faults0, kp_now_s() - t0);
-	EXPECT_GE(kp_vmstat("numa_hint_faults") - faults0, 2048);
+	       faults, secs);
+	EXPECT_GE(faults, 2048);
 	kp_buf_free(&b);
 }
 
@@ -1163,12 +1179,12 @@ static void *mover_main(void *p)
 TEST_F_TIMEOUT(faults, numa_balancing_restored_under_migration, 300)
 {
 	char val[KP_VAL_SIZE];
-	unsigned long pte0, faults0;
+	unsigned long pte0, faults;
 	struct kp_buf b = { 0 };
 	struct reader r;
 	struct mover m = { 0 };
 	long on0;
-	double t0;
+	double t0, secs;
 	int err;
 
 	KP_TWO_TIER_READY();
@@ -1205,17 +1221,9 @@ TEST_F_TIMEOUT(faults, numa_balancing_restored_under_migration, 300)
 	ASSERT_GT(m.in_window, 0) TH_LOG("no move landed while the unload went through 0");
 
 	/* The kernel's own mode: every page read, its hint faults taken on node 0. */
-	faults0 = kp_vmstat("numa_hint_faults");
-	b.hot = b.pages;
-	ASSERT_EQ(0, reader_start(&r, &b));
-	t0 = kp_now_s();
-	while (kp_now_s() - t0 < 90 &&
-	       (kp_vmstat("numa_hint_faults") - faults0 < (unsigned long)on0 || kp_now_s() - t0 < 5))
-		usleep(200 * 1000);
-	reader_stop(&r);
-	TH_LOG("numa_balancing=1 after unload: %lu hint faults in %.1f s",
-	       kp_vmstat("numa_hint_faults") - faults0, kp_now_s() - t0);
-	EXPECT_GE(kp_vmstat("numa_hint_faults") - faults0, (unsigned long)on0);
+	faults = read_until_hint_faults(&b, on0, &secs);
+	TH_LOG("numa_balancing=1 after unload: %lu hint faults in %.1f s", faults, secs);
+	EXPECT_GE(faults, (unsigned long)on0);
 	kp_buf_free(&b);
 }
 
