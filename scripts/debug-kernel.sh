@@ -18,8 +18,12 @@
 
 DEBUG_SRC_PKG=linux-source-6.12
 DEBUG_FRAGMENT=$KP_SCRIPTS/debug-kernel.config
+# The compiler Debian builds its 6.12 kernels with. A stock release gets it with its
+# linux-headers package; here nothing else pulls it in (trixie's dkms only recommends gcc).
+DEBUG_CC_PKG=gcc-14
+DEBUG_CC=x86_64-linux-gnu-$DEBUG_CC_PKG
 # What building a kernel needs beyond the chroot's minbase + dkms (pahole for BTF).
-DEBUG_BUILD_DEPS=(bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils zstd python3)
+DEBUG_BUILD_DEPS=("$DEBUG_CC_PKG" bc bison flex libelf-dev libssl-dev dwarves cpio xz-utils zstd python3)
 DEBUG_WORK=/var/tmp/kp-debug # scratch inside the chroot: source and object trees
 
 debug_kernel() {
@@ -68,7 +72,7 @@ debug_kernel_build() {
 	local srcver=$1 hash=$2 kdir=$3 t0=$SECONDS
 	# One object tree per source version: a changed fragment rebuilds only what it changes.
 	local src=$DEBUG_WORK/src-$srcver obj=$DEBUG_WORK/obj-$srcver
-	local cc=x86_64-linux-gnu-gcc-14
+	local cc=$DEBUG_CC
 	local mk=(nice -n 19 make -C "$src" O="$obj" CC="$cc" HOSTCC="$cc")
 	# What an earlier build (another source version or fragment) left: gigabytes.
 	local d
