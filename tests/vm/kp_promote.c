@@ -616,8 +616,15 @@ TEST_F_TIMEOUT(promote, large_hot_set_drains_without_cap, 240)
 	 * faster than it: the MGLRU walk reports every young page each
 	 * pass. Without it (6.1 has MGLRU off) the hint-fault scan alone
 	 * paced the supply: once 3682 pages in 90 s, best second 1778.
+	 * On a kernel KP_TIME_SCALE times slower the confirmation paced it
+	 * instead: a pass over 96 MiB no longer comes round between its
+	 * looks, and it judged 95% of the nominees cold (407755 of 424139;
+	 * once only 152 pages came through in 90 s). There the looks are
+	 * left out (confirm_tests=0: a nominee is a candidate), as what is
+	 * measured is the drain; on Debian's kernels they stay.
 	 */
-	ASSERT_EQ(0, kp_loadf("%s rate_limit_mbps=100000 lru_gen=enable", self->params));
+	ASSERT_EQ(0, kp_loadf("%s rate_limit_mbps=100000 lru_gen=enable%s", self->params,
+			      kp_time_scale() > 1 ? " confirm_tests=0" : ""));
 	t_end = kp_now_s() + 90;
 	while (kp_now_s() < t_end && kp_pages_on_node(self->b.p, self->b.pages, 0) < self->b.pages * 95 / 100) {
 		kp_run_hot(&self->b, self->b.pages + 1, 1.0);
@@ -628,6 +635,11 @@ TEST_F_TIMEOUT(promote, large_hot_set_drains_without_cap, 240)
 	}
 	TH_LOG("best second: %lu pages promoted (workers per node: see stats), batches %lu, retried %lu, total %lu; time scale %u",
 	       best, kp_stat("promote_batches"), kp_stat("migrate_retried"), last, kp_time_scale());
+	/* Which side held it back, should it fail: the supply (records, confirmation) or the drain. */
+	TH_LOG("supply: records mglru %lu, hint faults %lu; nominated %lu, confirm_hot %lu, confirm_cold %lu, candidates %lu; left pending %lu, skipped_rate_limit %lu",
+	       kp_stat("records_mglru"), kp_stat("records_hintfault"), kp_stat("nominated"),
+	       kp_stat("confirm_hot"), kp_stat("confirm_cold"), kp_stat("candidates"),
+	       kp_stat("node0_pending"), kp_stat("skipped_rate_limit"));
 	/* More than the old per-sweep cap in a second, on a kernel of stock speed. */
 	EXPECT_GT(best * kp_time_scale(), 2048);
 	ASSERT_EQ(0, kp_unload());
