@@ -1017,7 +1017,7 @@ static long move_node1_to_node0(void)
 /*
  * The kernel's own mode at work after an unload: every page of b read for at
  * least 5 s and until `want` hint faults were counted, 90 s at most. Returns
- * the hint faults counted.
+ * the hint faults counted (0, in 0 s, when the reader could not start).
  */
 static unsigned long read_until_hint_faults(struct kp_buf *b, unsigned long want, double *secs)
 {
@@ -1025,6 +1025,7 @@ static unsigned long read_until_hint_faults(struct kp_buf *b, unsigned long want
 	struct reader r;
 	double t0;
 
+	*secs = 0;
 	b->hot = b->pages;
 	if (reader_start(&r, b))
 		return 0;
