@@ -64,16 +64,21 @@ snap() { # snap PREFIX: vmstat + thread CPU into shell variables PREFIX_<name>
 }
 
 # Who enters direct reclaim during a scenario: the comm of each task the kernel's
-# vmscan:mm_vmscan_direct_reclaim_begin event saw, "comm:count,..." (none: no tracefs).
+# vmscan:mm_vmscan_direct_reclaim_begin event saw, "comm:count,..." (none: no tracefs);
+# then the same for the measured run alone, after kp_bench's "run begins" marker
+# (before it: the filler and the buffer's fault-in). Prints both, as the result's fields.
 TR=/sys/kernel/tracing
 [ -d $TR/events ] || mount -t tracefs nodev $TR 2>/dev/null
 DR=$TR/events/vmscan/mm_vmscan_direct_reclaim_begin/enable
 dr_start() { [ -e $DR ] && echo >$TR/trace && echo 1 >$DR; }
 dr_stop() {
-	[ -e $DR ] || { echo none; return; }
+	[ -e $DR ] || { echo "direct_reclaim_by=none direct_reclaim_run_by=none"; return; }
 	echo 0 >$DR
-	awk '/mm_vmscan_direct_reclaim_begin:/ { c = $1; sub(/-[0-9]+$/, "", c); n[c]++ }
-		END { s = ""; for (k in n) s = s (s == "" ? "" : ",") k ":" n[k]; print s == "" ? "nobody" : s }' $TR/trace
+	awk 'function list(a,   s, k) { s = ""; for (k in a) s = s (s == "" ? "" : ",") k ":" a[k]
+			return s == "" ? "nobody" : s }
+		/kp_bench: run begins/ { run = 1 }
+		/mm_vmscan_direct_reclaim_begin:/ { c = $1; sub(/-[0-9]+$/, "", c); n[c]++; if (run) r[c]++ }
+		END { print "direct_reclaim_by=" list(n) " direct_reclaim_run_by=" list(r) }' $TR/trace
 }
 
 reset() {
@@ -377,6 +382,6 @@ for s in $(echo "$SCEN" | tr , ' '); do
 	grep '^KPB sample' /tmp/out | sed "s/^KPB sample/KPB sample contender=$C scenario=$s rep=$REP/"
 	grep '^KPB info' /tmp/out
 	res=$(grep '^KPB result' /tmp/out | sed 's/^KPB result //; s/scenario=[^ ]* //')
-	say "result contender=$C scenario=$s rep=$REP status=ok kernel=$KVER nb=$nbmode wall=$(($(date +%s) - t0)) $res$d$kp$dm direct_reclaim_by=$dr_by"
+	say "result contender=$C scenario=$s rep=$REP status=ok kernel=$KVER nb=$nbmode wall=$(($(date +%s) - t0)) $res$d$kp$dm $dr_by"
 done
 exit $rc

@@ -91,7 +91,7 @@ for rel in "${rels[@]}"; do
 	kp_more=$(tr -s ' ' ':' <<<"${BENCH_KP_PARAMS:-}" | sed 's/^://; s/:$//')
 	echo "== bench $rel: kernel $KP_KVER; contenders: $contenders; scenarios: $SCENARIOS; ${SECS}s each; $REPS repetition(s); seed $SEED -> $out"
 	{
-		echo "KPB meta date=$(date -u +%Y-%m-%dT%H:%M:%SZ) release=$rel kernel=$KP_KVER quick=$QUICK reps=$REPS secs=$SECS seed=$SEED mib=$MIB hot=$HOT kp_params=${kp_more:-none}"
+		echo "KPB meta date=$(date -u +%Y-%m-%dT%H:%M:%SZ) release=$rel kernel=$KP_KVER quick=$QUICK reps=$REPS secs=$SECS seed=$SEED mib=$MIB hot=$HOT kp_params=${kp_more:-none} set_scenarios=${BENCH_SCENARIOS:-} set_contenders=$(tr -s ' ' ':' <<<"${BENCH_CONTENDERS:-}") set_reps=${BENCH_REPS:-} set_secs=${BENCH_SECS:-}"
 		echo "KPB meta guest=node0:2vCPU+${KP_NODE0_MB:-1024}MiB,node1:cpuless+${KP_NODE1_MB:-1024}MiB,hmat_latency=10/40,hmat_bw=10G/2G accel=tcg,thread=$KP_TCG_THREAD host_cores=$(nproc) qemu=$(qemu-system-x86_64 --version | head -n 1 | awk '{print $4}') commit=$(git -C "$KP_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$KP_ROOT" diff --quiet HEAD -- src include Kbuild 2>/dev/null || echo +uncommitted-src)"
 	} >>"$raw"
 	for ((rep = 0; rep < REPS; rep++)); do

@@ -25,7 +25,8 @@
  * Output (stdout): "KPB sample t=.. hot=.. cold=.. fast=.." every sample
  * (hot: share of the current hot set on node 0; cold: share of the never-hot
  * pages on node 0; fast: share of the whole buffer on node 0), then one
- * "KPB result k=v ..." line.
+ * "KPB result k=v ..." line; its run_allocstall and run_pgscan_direct are
+ * the machine's counters over the measured run alone (after the set-up).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -195,6 +196,36 @@ static long free_mb_node0(void)
 	return kb / 1024;
 }
 
+/* The sum of the /proc/vmstat counters whose names start with prefix. */
+static long vmstat_sum(const char *prefix)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[128];
+	long v, sum = 0;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s %ld", name, &v) == 2)
+		if (!strncmp(name, prefix, strlen(prefix)))
+			sum += v;
+	fclose(f);
+	return sum;
+}
+
+/*
+ * Where the measured run starts, for the bench's direct-reclaim trace: what
+ * came before (the filler, the buffer's fault-in) is set-up.
+ */
+static void trace_mark(const char *what)
+{
+	FILE *f = fopen("/sys/kernel/tracing/trace_marker", "w");
+
+	if (f) {
+		fprintf(f, "kp_bench: %s\n", what);
+		fclose(f);
+	}
+}
+
 static int movepages_bench(long mib)
 {
 	long n = mib * 256, i, done = 0, chunk = 512, moved = 0;
@@ -239,6 +270,7 @@ int main(int argc, char **argv)
 	double seconds = 20, *lat, t_end, t_shift = -1, tput, sum_model = 0;
 	const char *scen = "hot";
 	struct rusage ru0, ru1;
+	long stall0, stall1, scan0, scan1;	/* the run's own: allocstall_*, pgscan_direct* */
 	pthread_t th;
 	char *filler = NULL;
 	unsigned long sink = 0;
@@ -300,6 +332,9 @@ int main(int argc, char **argv)
 	printf("KPB info scenario=%s mib=%ld hot_mib=%ld seconds=%.0f seed=%ld cold_pm=%ld thp=%d filler_mb=%ld node0_free_mb=%ld\n",
 	       scen, mib, hot_mib, seconds, seed, cold_pm, thp, filler_mb, free_mb_node0());
 
+	trace_mark("run begins");
+	stall0 = vmstat_sum("allocstall_");
+	scan0 = vmstat_sum("pgscan_direct");
 	getrusage(RUSAGE_SELF, &ru0);
 	t_start = now();
 	t_end = t_start + seconds;
@@ -335,6 +370,8 @@ int main(int argc, char **argv)
 	stop = 1;
 	pthread_join(th, NULL);
 	getrusage(RUSAGE_SELF, &ru1);
+	stall1 = vmstat_sum("allocstall_");
+	scan1 = vmstat_sum("pgscan_direct");
 	niters = it;
 
 	/* Figures from the samples (ground truth: which pages were hot). */
@@ -380,7 +417,8 @@ int main(int argc, char **argv)
 		qsort(lat, niters, sizeof(*lat), cmp_double);
 		printf("KPB result scenario=%s thp=%d iters=%ld tput_mpages_s=%.3f lat_p50_us=%.1f lat_p99_us=%.1f lat_max_us=%.1f "
 		       "t50=%.2f t90=%.2f shift_t50=%.2f shift_t90=%.2f steady_hot=%.4f final_hot=%.4f final_cold=%.4f final_fast=%.4f "
-		       "precision=%.4f peak_promote_mbps=%.1f model_lat=%.2f app_utime_ms=%ld app_stime_ms=%ld app_minflt=%ld app_nivcsw=%ld samples=%d\n",
+		       "precision=%.4f peak_promote_mbps=%.1f model_lat=%.2f app_utime_ms=%ld app_stime_ms=%ld app_minflt=%ld app_nivcsw=%ld samples=%d "
+		       "run_allocstall=%ld run_pgscan_direct=%ld\n",
 		       scen, thp, niters, tput / 1e6, niters ? lat[niters / 2] * 1e6 : 0,
 		       niters ? lat[(long)(niters * 0.99)] * 1e6 : 0, niters ? lat[niters - 1] * 1e6 : 0,
 		       t50, t90, s50, s90, ns ? steady / ns : 0, last ? last->hot : 0,
@@ -390,7 +428,8 @@ int main(int argc, char **argv)
 			       (ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1000,
 		       (ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1000L +
 			       (ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1000,
-		       ru1.ru_minflt - ru0.ru_minflt, ru1.ru_nivcsw - ru0.ru_nivcsw, nsamples);
+		       ru1.ru_minflt - ru0.ru_minflt, ru1.ru_nivcsw - ru0.ru_nivcsw, nsamples,
+		       stall1 - stall0, scan1 - scan0);
 	}
 	(void)sink;
 	(void)filler;
