@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #define KP_DEMOTION "/sys/kernel/mm/numa/demotion_enabled"
 #define KP_BOOST "/proc/sys/vm/watermark_boost_factor"
+#define KP_SCHEDSTATS "/proc/sys/kernel/sched_schedstats"
 
 FIXTURE(promote) {
 	struct kp_topology topo;
@@ -450,19 +452,50 @@ static void *stress_thread(void *p)
 struct burst_arg {
 	struct kp_buf *b;
 	double busy, rest, seconds;
+	unsigned long passes;	/* out: the hog's passes, */
+	double slowest;		/* the longest, in seconds, */
+	char sched[160];	/* where the thread's time went when it was not running, */
+	struct rusage ru;	/* and when it was */
 };
+
+/*
+ * The scheduler's longest wait on a runqueue, in a sleep and blocked (D state) of
+ * the calling thread, in ms (kernel.sched_schedstats on while it ran).
+ */
+static void thread_sched_max(char *out, size_t size)
+{
+	static const char *const keys[] = { "wait_max", "sleep_max", "block_max" };
+	char buf[16384], *l;
+	size_t k, at = 0;
+
+	out[0] = 0;
+	if (kp_read_file("/proc/thread-self/sched", buf, sizeof(buf)) < 0)
+		return;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		double v;
+
+		l = strstr(buf, keys[k]);
+		if (l && sscanf(strchr(l, ':') + 1, "%lf", &v) == 1)
+			at += snprintf(out + at, size - at, "%s%s %.0f", at ? ", " : "", keys[k], v);
+		if (at >= size)
+			break;
+	}
+}
 
 static void *burst_thread(void *p)
 {
 	struct burst_arg *a = p;
 
-	kp_run_bursts(a->b, a->busy, a->rest, a->seconds);
+	a->passes = kp_run_bursts(a->b, a->busy, a->rest, a->seconds, &a->slowest);
+	thread_sched_max(a->sched, sizeof(a->sched));
+	getrusage(RUSAGE_THREAD, &a->ru);
 	return NULL;
 }
 
 /* What a hog run saw: at half time and at the end. */
 struct hog_run {
 	unsigned long promoted, promoted_at[2], demoted[2], repromoted[2], idle_ms[2], kswapd_demoted;
+	unsigned long numa_migrated;	/* the kernel's own NUMA-balancing migrations */
 	long hot_at[2];
 	long hog_on0, hog_on1, hog_pages, hot_on0;
 };
@@ -476,7 +509,8 @@ static void run_hog(struct __test_metadata *_metadata, const char *params, struc
 		    double busy, double rest, double seconds, struct hog_run *r)
 {
 	struct kp_buf hog = { 0 };
-	struct burst_arg a = { &hog, busy, rest, seconds };
+	struct burst_arg a = { .b = &hog, .busy = busy, .rest = rest, .seconds = seconds };
+	char schedstats[KP_VAL_SIZE] = "";
 	long free_kib;
 	pthread_t t;
 	int fd, i;
@@ -487,6 +521,11 @@ static void run_hog(struct __test_metadata *_metadata, const char *params, struc
 	fd = kp_kmsg_mark();
 	ASSERT_GE(fd, 0);
 	r->kswapd_demoted = kp_vmstat("pgdemote_kswapd");
+	r->numa_migrated = kp_vmstat("numa_pages_migrated");
+	if (kp_read_value(KP_SCHEDSTATS, schedstats, sizeof(schedstats)))
+		schedstats[0] = 0;
+	else
+		kp_write_file(KP_SCHEDSTATS, "1");
 	ASSERT_EQ(0, pthread_create(&t, NULL, burst_thread, &a));
 	ASSERT_EQ(0, kp_loadf("%s min_free_pct=10", params));
 	for (i = 0; i < 2; i++) {
@@ -504,12 +543,20 @@ static void run_hog(struct __test_metadata *_metadata, const char *params, struc
 		       kp_stat("promoted_pages"));
 	}
 	pthread_join(t, NULL);
+	if (schedstats[0])
+		kp_write_file(KP_SCHEDSTATS, schedstats);
 	r->promoted = kp_stat("promoted_pages");
 	r->hog_on0 = kp_pages_on_node(hog.p, hog.pages, 0);
 	r->hog_on1 = kp_pages_on_node(hog.p, hog.pages, 1);
 	r->hog_pages = hog.pages;
 	r->hot_on0 = kp_pages_on_node(b->p, b->hot, 0);
 	r->kswapd_demoted = kp_vmstat("pgdemote_kswapd") - r->kswapd_demoted;
+	r->numa_migrated = kp_vmstat("numa_pages_migrated") - r->numa_migrated;
+	TH_LOG("hog of %ld pages: %lu passes, the slowest %.0f ms; its thread: user %ld ms, system %ld ms, %ld minor faults, longest time off a CPU (ms): %s; the kernel's NUMA balancing migrated %lu pages",
+	       hog.pages, a.passes, a.slowest * 1000,
+	       a.ru.ru_utime.tv_sec * 1000L + a.ru.ru_utime.tv_usec / 1000,
+	       a.ru.ru_stime.tv_sec * 1000L + a.ru.ru_stime.tv_usec / 1000, a.ru.ru_minflt,
+	       a.sched[0] ? a.sched : "no schedstats", r->numa_migrated);
 	TH_LOG("hog (%.1f s read, %.1f s rest) on node 0 %ld/%ld, on node 1 %ld; hot on node 0 %ld/%ld; promoted %lu, demoted %lu then %lu (kswapd %lu), repromoted %lu then %lu, idle %lu then %lu ms; armed %lu, kept %lu (after a flush %lu, just promoted %lu), stale %lu",
 	       busy, rest, r->hog_on0, hog.pages, r->hog_on1, r->hot_on0, b->hot,
 	       r->promoted, r->demoted[0], r->demoted[1] - r->demoted[0], r->kswapd_demoted,

@@ -172,19 +172,26 @@ long kp_run_hot(struct kp_buf *b, long want, double seconds)
 	return kp_pages_on_node(b->p, b->hot, 0);
 }
 
-void kp_run_bursts(struct kp_buf *b, double busy, double rest, double seconds)
+unsigned long kp_run_bursts(struct kp_buf *b, double busy, double rest, double seconds,
+			    double *slowest)
 {
-	double end = kp_now_s() + seconds, stop;
-	unsigned long sink = 0;
+	double end = kp_now_s() + seconds, stop, t0, t;
+	unsigned long sink = 0, passes = 0;
 
+	*slowest = 0;
 	while (kp_now_s() < end) {
-		for (stop = kp_now_s() + busy; kp_now_s() < stop;)
+		for (stop = kp_now_s() + busy; (t0 = kp_now_s()) < stop; passes++) {
 			sink += touch(b->p, b->hot);
+			t = kp_now_s() - t0;
+			if (t > *slowest)
+				*slowest = t;
+		}
 		if (rest > 0.001)
 			usleep(rest * 1e6);
 		kp_workload_pause();
 	}
 	(void)sink;
+	return passes;
 }
 
 static unsigned long kv_number(const char *text, const char *name)

@@ -67,8 +67,10 @@ long kp_run_lukewarm_every(struct kp_buf *b, long hot_from, long want, double se
  * Reads the hot part in passes for `busy` seconds, then rests `rest`
  * seconds (a millisecond at least), over and over for `seconds`; never asks
  * where the pages are (a placement query over a large buffer is a pause).
+ * Returns the passes made; *slowest is the longest one, in seconds.
  */
-void kp_run_bursts(struct kp_buf *b, double busy, double rest, double seconds);
+unsigned long kp_run_bursts(struct kp_buf *b, double busy, double rest, double seconds,
+			    double *slowest);
 double kp_now_s(void);
 /*
  * Pages isolated from the LRUs now (nr_isolated_anon + nr_isolated_file),
