@@ -124,11 +124,6 @@ static int kp_scan_main(void *unused)
 {
 	unsigned int idle_passes = 0;
 
-	/*
-	 * Background work, like khugepaged's: on a busy machine kswapd and
-	 * the applications run first. A pass that waits only delays records.
-	 */
-	set_user_nice(current, MAX_NICE);
 	set_freezable();
 	while (!kthread_should_stop()) {
 		unsigned int young;

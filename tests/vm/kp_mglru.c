@@ -24,7 +24,6 @@
 #include "kp_workload.h"
 
 static void kp_stop_reader(pid_t *reader);
-static pid_t kp_find_task(const char *comm);
 
 FIXTURE(mglru) {
 	struct kp_topology topo;
@@ -76,34 +75,11 @@ FIXTURE_TEARDOWN(mglru)
 	kp_buf_free(&self->b);
 }
 
-/* The nice value of task pid (/proc/<pid>/stat, field 19), or 100 if unreadable. */
-static long task_nice(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	long nice = 100;
-	int field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (kp_read_file(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
-		return 100;
-	/* After the name: field 3 onwards, one space before each. */
-	for (field = 2; p && field < 19; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		sscanf(p + 1, "%ld", &nice);
-	return nice;
-}
-
-/*
- * The hot set found by the walk alone, with the scan thread at the lowest
- * priority (nice 19, like khugepaged): the workload and kswapd run first.
- */
 TEST_F_TIMEOUT(mglru, hot_set_found_without_hint_faults, 240)
 {
 	unsigned long faults_before, faults;
 	long hot_on0, cold_on0, cold = self->b.pages - self->b.hot;
 	char val[KP_VAL_SIZE];
-	pid_t scan;
 
 	KP_TWO_TIER_READY();
 	ASSERT_EQ(0, kp_write_file(KP_NUMA_BALANCING, "0"));
@@ -111,9 +87,6 @@ TEST_F_TIMEOUT(mglru, hot_set_found_without_hint_faults, 240)
 	ASSERT_EQ(0, kp_load(self->base));
 	ASSERT_EQ(0, kp_read_kv(KP_DEBUGFS "/sources", "mglru", val, sizeof(val)));
 	ASSERT_STREQ("enabled", val);
-	scan = kp_find_task("kpromoted_scan");
-	ASSERT_LT(0, scan) TH_LOG("no kpromoted_scan thread");
-	EXPECT_EQ(19, task_nice(scan));
 	hot_on0 = kp_run_hot(&self->b, self->b.hot * 95 / 100, 150);
 	usleep(1000 * 1000);
 	cold_on0 = kp_pages_on_node(self->b.p + self->b.hot * KP_PAGE, cold, 0);
