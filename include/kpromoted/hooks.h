@@ -36,6 +36,13 @@ struct kp_hook {
 	const char *name;
 	enum kp_hook_point point;
 	kp_hook_fn handler;
+	/*
+	 * For a point whose handler runs on the function's return (the MGLRU
+	 * walk's): whether a call, decoded at entry, can matter at all. A call
+	 * that cannot (a fast node's walk, kswapd's most of the time) is not
+	 * followed to its return. NULL: every call is.
+	 */
+	bool (*wants)(const struct kp_hook_event *ev);
 	/* owned by hooks.c */
 	struct kretprobe krp;
 	const char *func;

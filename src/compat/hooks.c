@@ -26,6 +26,12 @@ struct kp_hook_frame {
 	bool force_zero;
 };
 
+/*
+ * A nonzero return tells kprobes not to follow this call to its return:
+ * no return trampoline, no instance held. Only the calls whose return has
+ * something to do are followed: a value to read (on_nonzero_return, and
+ * the hook wants the call) or a 0 to force.
+ */
 static int kp_hook_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct kp_hook *hook = container_of(get_kretprobe(ri), struct kp_hook, krp);
@@ -33,11 +39,13 @@ static int kp_hook_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	frame->force_zero = false;
 	frame->valid = kp_hook_decode(hook->point, regs, &frame->ev);
-	if (frame->valid && !kp_hook_targets[hook->point].on_nonzero_return) {
-		atomic_long_inc(&hook->fired);
-		frame->force_zero = hook->handler(hook, &frame->ev);
-	}
-	return 0;
+	if (!frame->valid)
+		return 1;
+	if (kp_hook_targets[hook->point].on_nonzero_return)
+		return hook->wants && !hook->wants(&frame->ev);
+	atomic_long_inc(&hook->fired);
+	frame->force_zero = hook->handler(hook, &frame->ev);
+	return !frame->force_zero;
 }
 
 static int kp_hook_return(struct kretprobe_instance *ri, struct pt_regs *regs)

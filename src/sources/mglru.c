@@ -72,10 +72,17 @@ static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 	return false;
 }
 
+/* Only a slow node's walk can yield a record. */
+static bool kp_mglru_wants(const struct kp_hook_event *ev)
+{
+	return kp_node_is_slow(ev->page_nid);
+}
+
 static struct kp_hook kp_mglru_hook = {
 	.name = "mglru",
 	.point = KP_HOOK_MGLRU_YOUNG,
 	.handler = kp_mglru_event,
+	.wants = kp_mglru_wants,
 };
 
 static bool kp_lru_gen_on(void)
