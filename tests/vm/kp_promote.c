@@ -475,7 +475,8 @@ static void thread_sched_max(char *out, size_t size)
 		double v;
 
 		l = strstr(buf, keys[k]);
-		if (l && sscanf(strchr(l, ':') + 1, "%lf", &v) == 1)
+		l = l ? strchr(l, ':') : NULL;
+		if (l && sscanf(l + 1, "%lf", &v) == 1)
 			at += snprintf(out + at, size - at, "%s%s %.0f", at ? ", " : "", keys[k], v);
 		if (at >= size)
 			break;
