@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kp_workload.h"
+
 #define PAGE 4096UL
 #define HUGE (2UL << 20)
 #define ITER_PAGES 4096
@@ -196,7 +198,7 @@ static long free_mb_node0(void)
 	return kb / 1024;
 }
 
-/* The sum of the /proc/vmstat counters whose names start with prefix. */
+/* The sum of the /proc/vmstat counters whose names start with prefix (allocstall_<zone>). */
 static long vmstat_sum(const char *prefix)
 {
 	FILE *f = fopen("/proc/vmstat", "r");
@@ -270,7 +272,7 @@ int main(int argc, char **argv)
 	double seconds = 20, *lat, t_end, t_shift = -1, tput, sum_model = 0;
 	const char *scen = "hot";
 	struct rusage ru0, ru1;
-	long stall0, stall1, scan0, scan1;	/* the run's own: allocstall_*, pgscan_direct* */
+	long stall0, stall1, scan0, scan1;	/* the run's own: allocstall_*, pgscan_direct */
 	pthread_t th;
 	char *filler = NULL;
 	unsigned long sink = 0;
@@ -334,7 +336,7 @@ int main(int argc, char **argv)
 
 	trace_mark("run begins");
 	stall0 = vmstat_sum("allocstall_");
-	scan0 = vmstat_sum("pgscan_direct");
+	scan0 = kp_vmstat("pgscan_direct");	/* exactly: not pgscan_direct_throttle */
 	getrusage(RUSAGE_SELF, &ru0);
 	t_start = now();
 	t_end = t_start + seconds;
@@ -371,7 +373,7 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 	getrusage(RUSAGE_SELF, &ru1);
 	stall1 = vmstat_sum("allocstall_");
-	scan1 = vmstat_sum("pgscan_direct");
+	scan1 = kp_vmstat("pgscan_direct");
 	niters = it;
 
 	/* Figures from the samples (ground truth: which pages were hot). */
