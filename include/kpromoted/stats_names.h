@@ -59,6 +59,7 @@
 	X(hwsample_slow)	/* of those, on a slow node: recorded */ \
 	X(hwsample_throttled)	/* over the per-CPU ceiling: dropped */ \
 	X(hwsample_lost)	/* no usable data address (not a load/store, no phys addr, filtered) */ \
-	X(hwsample_period_raised) /* the period doubled to stay under the ceiling */
+	X(hwsample_period_raised) /* the period doubled to stay under the ceiling */ \
+	X(promote_ns)		/* workers' time in the batches that migrated: grab, isolate, migrate */
 
 #endif

@@ -350,7 +350,7 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 	unsigned long want = 0, fit, room_free, listed = 0, used = 0;
 	unsigned int retried, moved;
 	struct kp_moved mv;
-	u64 bytes = 0, granted;
+	u64 bytes = 0, granted, t0 = ktime_get_ns();
 	int from;
 	u32 i, nf = 0, defer_from, back = 0;
 	bool go_on = true, wait_room;
@@ -388,9 +388,13 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 		 * the application's folios are not pinned by us meanwhile,
 		 * they are taken again after it.
 		 */
+		u64 t_room = ktime_get_ns();
+
 		for (i = 0; i < nf; i++)
 			folio_put(l->folio[i]);
 		fit = kp_batch_room(w, want);
+		/* The wait for room is not migration time. */
+		t0 += ktime_get_ns() - t_room;
 		nf = kp_regrab(l, nf);
 	} else {
 		fit = room_free;
@@ -470,6 +474,7 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 		kp_rate_refund((u64)(listed - moved) << PAGE_SHIFT);
 	}
 	kp_stat_inc(KP_STAT_promote_batches);
+	kp_stat_add(KP_STAT_promote_ns, ktime_get_ns() - t0);
 	trace_promote_batch(from, w->nid, listed, moved);
 	return go_on;
 }

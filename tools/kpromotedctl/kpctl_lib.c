@@ -419,6 +419,8 @@ const struct kpctl_metric kpctl_metrics[] = {
 	C("hwsample_lost", "hwsample_lost_total", "Samples without a usable data address"),
 	C("hwsample_period_raised", "hwsample_period_raised_total",
 	  "Times the sampling period doubled to stay under the ceiling"),
+	{ "promote_ns", "promote_seconds_total", true, false, 1000000000, NULL, NULL,
+	  "Time the workers spent grabbing, isolating and migrating the batches they promoted" },
 	G("table_bytes", "table_bytes", "Memory of the hotness table"),
 	G("region_bytes", "region_bytes", "Memory of the region heat map"),
 	G("regions_warm", "regions_warm", "Regions of slow memory still warm after the last decay"),
