@@ -188,6 +188,7 @@ if meta.get("release") == "bookworm":
              "`slow_nodes=1`. DAMON sysfs is not built into 6.1.")
     L.append("")
 
+summary_at = len(L)	# the summary goes here, once every figure is known (end of file)
 for s in scenarios:
     L.append(f"## {scen_title[s]}")
     L.append("")
@@ -532,6 +533,104 @@ unav = [r for r in results if r.get("status") == "unavailable"]
 for r in unav:
     L.append(f"- {r.get('contender')} {r.get('scenario')}: unavailable on this kernel")
 L.append("")
+
+
+# The summary: each goal's figure for kpromoted (default sources), the best peer's, their ratio.
+def reached(rs, k):
+    """Median of a time over the runs that reached it; None when most runs never did."""
+    v = [x for x in vals(rs, k) if x >= 0]
+    return statistics.median(v) if v and len(v) * 2 > len(rs) else None
+
+
+def fig(c, s, k):
+    rs = sel(c, s)
+    if not rs:
+        return None
+    if k in ("t90", "shift_t90"):
+        return reached(rs, k)
+    if k == "precision":
+        return medv(promoted_runs(rs), k)
+    if k == "app_migr":
+        return sum(sum(vals(sel(c, x), "numa_pages_migrated")) for x in scenarios)
+    if k == "added_cpu":
+        a, b = medv(rs, "cpu_all"), medv(sel("none", s), "cpu_all")
+        return None if a is None or b is None else a - b
+    return medv(rs, k)
+
+
+def no_later_than_kernel(s, fallback=None):
+    """Issue 10's bar for a time: the kernel's (numa_balancing=2), or fallback where it never gets there."""
+    def bar(k, p):
+        kern = fig("kernel", s, "shift_t90" if s == "shift" else "t90") if sel("kernel", s) else None
+        return k <= kern if kern is not None else (fallback is None or k <= fallback)
+    return bar
+
+
+# (goal, scenario, key, unit, lower is better, the bar kpromoted's figure must meet; None: no bar)
+goals = [
+    ("90% of the hot set on the fast node, no later than the kernel (1, hot)", "hot", "t90", "s", True,
+     no_later_than_kernel("hot")),
+    ("precision (1, hot)", "hot", "precision", "%", False, lambda k, p: k >= 0.95),
+    ("hot set on the fast node at the end (1, hot)", "hot", "steady_hot", "%", False, lambda k, p: k >= 0.95),
+    ("90% of the moved hot set, no later than the kernel or 3 s (3, shift)", "shift", "shift_t90", "s", True,
+     no_later_than_kernel("shift", 3.0)),
+    ("precision (3, shift)", "shift", "precision", "%", False, lambda k, p: k >= 0.95),
+    ("90% of the hot set within 10 s, fast node full (2, pressure)", "pressure", "t90", "s", True,
+     lambda k, p: k <= 10),
+    ("precision, fast node full (2, pressure)", "pressure", "precision", "%", False, lambda k, p: k >= 0.95),
+    ("the application's allocstall, fast node full (2, pressure; with set-up)", "pressure", "allocstall", "",
+     True, lambda k, p: k <= (medv(sel("none", "pressure"), "allocstall") or 0)),
+    ("modelled latency, no hot set (4, uniform)", "uniform", "model_lat", "ns", True,
+     lambda k, p: k <= 1.02 * (medv(sel("none", "uniform"), "model_lat") or k)),
+    ("90% of the hot set, huge pages (5, hot-thp)", "hot-thp", "t90", "s", True, None),
+    ("migrations in the application's context (all)", "hot", "app_migr", "", True, lambda k, p: k == 0),
+    ("CPU added over none, whole guest (1, hot)", "hot", "added_cpu", "ms", True, None),
+]
+peers = [c for c in ("kernel", "kernel-nb1", "damon", "damon-tier") if c in contenders]
+
+
+def show(v, unit):
+    if v is None:
+        return "never"
+    return f"{v * 100:.1f}%" if unit == "%" else f"{v:.1f} {unit}".strip() if unit == "s" else f"{v:.0f}" + (f" {unit}" if unit else "")
+
+
+S = []
+if default and peers:
+    S.append("## Summary")
+    S.append("")
+    S.append(f"{label[default]} against the best of {', '.join(label[c] for c in peers)} on each goal "
+             "(medians over repetitions; times: never = not reached in most runs; ratio = kpromoted / peer, "
+             "below 1 is better for kpromoted where lower is better, above 1 where higher is). The goals "
+             "with their bars are checked below, after the scenarios.")
+    S.append("")
+    S.append("| goal | kpromoted | best peer | ratio | bar met |")
+    S.append("|---|---|---|---|---|")
+    for what, s, k, unit, lower, bar in goals:
+        if s not in scenarios:
+            continue
+        kv = fig(default, s, k)
+        pv = [(c, fig(c, s, k)) for c in peers if sel(c, s)]
+        known = [(c, v) for c, v in pv if v is not None]
+        best = (min if lower else max)(known, key=lambda cv: cv[1]) if known else (pv[0] if pv else None)
+        if best is None:
+            continue
+        bc, bv = best
+        ratio = f"{kv / bv:.2f}" if kv is not None and bv is not None and bv > 0 and kv >= 0 else "-"
+        if bar is None:
+            met = "no bar"
+        elif kv is None:
+            met = "MISSED" if k in ("t90", "shift_t90") else "-"
+        else:
+            met = "met" if bar(kv, bv) else "MISSED"
+        S.append(f"| {what} | {show(kv, unit)} | {label[bc]}: {show(bv, unit)} | {ratio} | {met} |")
+    mpr = [r for r in ok if r["contender"] == default and "kp_migrate_mbps" in r]
+    if mpr and mp_mbps:
+        m = statistics.median(float(r["kp_migrate_mbps"]) / boot_mp(r) for r in mpr)
+        S.append(f"| the workers' migration rate (all) | {statistics.median(vals(mpr, 'kp_migrate_mbps')):.1f} MB/s | "
+                 f"move_pages(2): {statistics.median(mp_mbps):.1f} MB/s | {m:.2f} | {'met' if m >= 0.9 else 'MISSED'} |")
+    S.append("")
+L[summary_at:summary_at] = S
 open(os.path.join(d, "report.md"), "w").write("\n".join(L))
 
 # Plots: hot share on the fast node over time, first repetition, one line per contender.
