@@ -351,11 +351,12 @@ def pressure_line(c):
     for k in ("allocstall", "pgscan_direct"):
         a, n = medv(rs, "run_" + k), medv(sel("none", "pressure"), "run_" + k)
         sa, sn = medv(rs, k), medv(sel("none", "pressure"), k)
+        # :g, not :.0f: a median of two runs can be 0.5, which must not read as 0.
         if a is not None and n is not None:
-            g.append(f"{k} no higher than none over the run: {'met' if a <= n else 'MISSED'} ({a:.0f} vs {n:.0f})")
+            g.append(f"{k} no higher than none over the run: {'met' if a <= n else 'MISSED'} ({a:g} vs {n:g})")
         if sa is not None and sn is not None:
             g.append(f"{k} no higher than none{' with set-up' if a is not None else ''}: "
-                     f"{'met' if sa <= sn else 'MISSED'} ({sa:.0f} vs {sn:.0f})")
+                     f"{'met' if sa <= sn else 'MISSED'} ({sa:g} vs {sn:g})")
     g.append(f"direct reclaim entered by: {reclaimers(rs)} (under none: {reclaimers(sel('none', 'pressure'))})")
     if any("direct_reclaim_run_by" in r for r in rs):
         g.append(f"of those, in the run: {reclaimers(rs, 'direct_reclaim_run_by')} "
@@ -592,7 +593,11 @@ peers = [c for c in ("kernel", "kernel-nb1", "damon", "damon-tier") if c in cont
 def show(v, unit):
     if v is None:
         return "never"
-    return f"{v * 100:.1f}%" if unit == "%" else f"{v:.1f} {unit}".strip() if unit == "s" else f"{v:.0f}" + (f" {unit}" if unit else "")
+    if unit == "%":
+        return f"{v * 100:.1f}%"
+    if unit == "s":
+        return f"{v:.1f} s"
+    return (f"{v:g}" if unit == "" else f"{v:.0f}") + (f" {unit}" if unit else "")
 
 
 S = []
