@@ -98,7 +98,7 @@ for rel in "${rels[@]}"; do
 		for c in $contenders; do
 			scen=$SCENARIOS
 			# move_pages(2) throughput, in every boot, last: each contender's migration rate
-			# is set against the one TCG gave its own boot (it swings 3x between boots).
+			# is set against the one TCG gave its own boot.
 			scen+=,movepages
 			tmo=$((120 + nscen * (SECS + 60)))
 			log=$hostbench/$rel-$c-$rep.log

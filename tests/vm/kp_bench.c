@@ -301,7 +301,8 @@ static int movepages_bench(long mib)
 	mp_buf = p;
 	mp_pages = n;
 	rng_state = 0x9E3779B97F4A7C15ULL;	/* xorshift: any state but 0 */
-	pthread_create(&th, NULL, mp_reader, NULL);
+	if (pthread_create(&th, NULL, mp_reader, NULL))
+		return perror("kp_bench: reader"), 1;
 	usleep(100 * 1000);
 	busy = move_all(pages, n, nodes, status, 0);
 	stop = 1;
