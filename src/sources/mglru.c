@@ -63,19 +63,20 @@ static unsigned int kp_mglru_weight(void)
 				    KP_HEAT_MAX * KP_MGLRU_YOUNG_PCT));
 }
 
-static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
-{
-	/* The walk knows the lruvec's memcg, not which task used the page. */
-	if (kp_node_is_slow(ev->page_nid) && kp_filter_allows_memcg(ev->memcg))
-		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, READ_ONCE(kp_young_weight),
-				 NULL, ev->memcg);
-	return false;
-}
-
-/* Only a slow node's walk can yield a record. */
+/* Only a slow node's walk can yield a record: the others are not followed to the handler. */
 static bool kp_mglru_wants(const struct kp_hook_event *ev)
 {
 	return kp_node_is_slow(ev->page_nid);
+}
+
+/* Called only for the calls kp_mglru_wants() took: a young PTE of a slow node's page. */
+static bool kp_mglru_event(struct kp_hook *hook, const struct kp_hook_event *ev)
+{
+	/* The walk knows the lruvec's memcg, not which task used the page. */
+	if (kp_filter_allows_memcg(ev->memcg))
+		kp_record_access(ev->pfn, KP_NID_UNKNOWN, KP_SRC_MGLRU, READ_ONCE(kp_young_weight),
+				 NULL, ev->memcg);
+	return false;
 }
 
 static struct kp_hook kp_mglru_hook = {
