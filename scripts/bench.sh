@@ -65,7 +65,10 @@ for rel in "${rels[@]}"; do
 	bash "$KP_SCRIPTS/build-tests.sh" "$rel" >/dev/null
 	bash "$KP_SCRIPTS/mkinitramfs.sh" "$rel" >/dev/null
 	kp_load_release_env "$rel"
-	out=${BENCH_OUT:-$KP_ROOT/results/$(date +%Y-%m-%d)-$rel$([[ $QUICK == 1 ]] && echo -quick)}
+	# (an if, not `[[ ]] &&`: under set -e a failed test in the substitution ends the script)
+	suffix=
+	if [[ $QUICK == 1 ]]; then suffix=-quick; fi
+	out=${BENCH_OUT:-$KP_ROOT/results/$(date +%Y-%m-%d)-$rel$suffix}
 	mkdir -p "$out"
 	raw=$out/raw.txt
 	: >"$raw"
