@@ -692,17 +692,6 @@ static int node0_zones(struct zone_wm *z, int max)
 	return n + 1;
 }
 
-/* Node 0's MemFree in KiB. */
-static long node0_free_kib(void)
-{
-	char val[KP_VAL_SIZE];
-
-	if (kp_read_kv("/sys/devices/system/node/node0/meminfo", "Node 0 MemFree:", val,
-		       sizeof(val)))
-		return -1;
-	return strtol(val, NULL, 10);
-}
-
 /* Bound to node 0, allocates 4 MiB at a time: down to stop_kib free, then on command until killed. */
 static void hog(int ready_fd, int go_fd, long stop_kib)
 {
@@ -723,7 +712,7 @@ static void hog(int ready_fd, int go_fd, long stop_kib)
 			continue;
 		}
 		memset(p, 0x77, 4 << 20);
-		if (!phase && node0_free_kib() < stop_kib) {
+		if (!phase && kp_node_free_kib(0) < stop_kib) {
 			if (write(ready_fd, &c, 1) != 1 || read(go_fd, &c, 1) != 1)
 				_exit(1);
 			phase = 1;
@@ -818,14 +807,14 @@ TEST_F_TIMEOUT(faults, fast_node_oom, 300)
 	close(ready[1]);
 	close(go[0]);
 	ASSERT_EQ(1, read(ready[0], &c, 1)) TH_LOG("the hog died before node 0 was full");
-	TH_LOG("hog %d: node 0 down to %ld of %ld KiB free", hog_pid, node0_free_kib(),
+	TH_LOG("hog %d: node 0 down to %ld of %ld KiB free", hog_pid, kp_node_free_kib(0),
 	       total_kib);
 
 	/* A 64 MiB hot set on node 1, all of it wanted on node 0. */
 	hot_pid = start_hot_child(16384, 16384);
 	ASSERT_LT(0, hot_pid);
 	p_hog = wait_promoted(NULL, kp_stat("promoted_pages"), 20);
-	TH_LOG("promoted %lu before the squeeze; node 0 free %ld KiB", p_hog, node0_free_kib());
+	TH_LOG("promoted %lu before the squeeze; node 0 free %ld KiB", p_hog, kp_node_free_kib(0));
 
 	fd = kp_kmsg_mark();
 	ASSERT_LE(0, fd);

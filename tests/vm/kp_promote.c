@@ -187,19 +187,6 @@ TEST_F_TIMEOUT(promote, unload_mid_run_restores_and_kernel_resumes, 180)
 	EXPECT_GE(hot_on0 * 10, self->b.hot * 9);
 }
 
-/* Node 0's free memory in KiB (per-node meminfo). */
-static long node0_free_kib(void)
-{
-	char val[KP_VAL_SIZE], buf[KP_BUF_SIZE], *p;
-
-	if (kp_read_file("/sys/devices/system/node/node0/meminfo", buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, "MemFree:");
-	if (!p || sscanf(p, "MemFree: %255s", val) != 1)
-		return -1;
-	return atol(val);
-}
-
 #define SCAN_MAX "/sys/kernel/debug/sched/numa_balancing/scan_period_max_ms"
 
 /* The scan-period cap is in force while promoting and gone after unload. */
@@ -284,52 +271,26 @@ TEST_F_TIMEOUT(promote, rate_limit_holds, 240)
 }
 
 /*
- * Node 0's high watermarks, boost included, in KiB (/proc/zoneinfo). A
- * boost raises every watermark, min included, until kswapd has reclaimed
- * it, and with no swap and no demotion target (6.1) kswapd can reclaim
- * nothing and gives up with the boost still on: once 70 MiB of it, on
- * top of THP's 32 MiB min watermark, and a hog that left 48 MiB free was
- * OOM-killed four tests in a row.
- */
-static long node0_wmark_kib(void)
-{
-	static char buf[1 << 16];
-	long pages = 0, v;
-	char *line, *save = NULL;
-	int node = -1;
-
-	if (kp_read_file("/proc/zoneinfo", buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "Node %d,", &node) == 1)
-			continue;
-		/* zoneinfo's min, low and high include the boost. */
-		if (node == 0 && sscanf(line, " high %ld", &v) == 1)
-			pages += v;
-	}
-	return pages * (KP_PAGE / 1024);
-}
-
-/*
  * Fills node 0 down to `leave_mib` free with a hog of its own pages, below
  * the 10% (~100 MiB) reserve asked for by the tests below, yet 16 MiB above
  * the high watermarks (boost included) so that the hog itself is no OOM
  * risk. Watermark boosting is off from here to the teardown: a boost that
  * comes while the hog fills (a fallback into another pageblock type) had
- * raised min by 77 MiB under the hog and OOM-killed it (6.1), and the
- * boost is the kernel's fragmentation heuristic, not what these tests
- * are about.
+ * raised min by 77 MiB under the hog and OOM-killed it (6.1: with no swap
+ * and no demotion target kswapd reclaims nothing and gives up with the
+ * boost still on, on top of THP's 32 MiB min watermark), and the boost is
+ * the kernel's fragmentation heuristic, not what these tests are about.
  */
 static void fill_node0(struct __test_metadata *_metadata, struct kp_buf *hog, long leave_mib,
 		       long *free_kib)
 {
-	long wmark = node0_wmark_kib(), leave = leave_mib * 1024;
+	long wmark = kp_node_high_kib(0), leave = leave_mib * 1024;
 
 	ASSERT_GT(wmark, 0);
 	ASSERT_EQ(0, kp_write_file(KP_BOOST, "0"));
 	if (leave < wmark + 16 * 1024)
 		leave = wmark + 16 * 1024;
-	*free_kib = node0_free_kib();
+	*free_kib = kp_node_free_kib(0);
 	TH_LOG("node 0: %ld KiB free, high watermarks with boost %ld KiB: the hog leaves %ld KiB",
 	       *free_kib, wmark, leave);
 	ASSERT_GT(*free_kib, leave + 64 * 1024);

@@ -473,6 +473,37 @@ int kp_nodelist_parse(const char *s, uint64_t *mask)
 	return 0;
 }
 
+long kp_node_free_kib(int nid)
+{
+	char path[96], name[32], val[KP_VAL_SIZE];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+	snprintf(name, sizeof(name), "Node %d MemFree:", nid);
+	if (kp_read_kv(path, name, val, sizeof(val)))
+		return -1;
+	return strtol(val, NULL, 10);
+}
+
+long kp_node_high_kib(int nid)
+{
+	static char buf[1 << 18];
+	long pages = 0, v;
+	char *line, *save = NULL;
+	int node = -1, found = 0;
+
+	if (kp_read_file("/proc/zoneinfo", buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "Node %d,", &node) == 1)
+			continue;
+		if (node == nid && sscanf(line, " high %ld", &v) == 1) {
+			pages += v;
+			found = 1;
+		}
+	}
+	return found ? pages * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
+
 void kp_nodelist_format(uint64_t mask, char *buf, size_t size)
 {
 	size_t len = 0;

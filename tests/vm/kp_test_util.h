@@ -109,6 +109,15 @@ struct kp_topology {
 /* Node states and the kernel's memory tiers (/sys/devices/virtual/memory_tiering). */
 int kp_topology_read(struct kp_topology *t);
 
+/* A node's free memory in KiB (its meminfo's MemFree), or -1. */
+long kp_node_free_kib(int nid);
+/*
+ * The sum of a node's high watermarks in KiB, boost included (/proc/zoneinfo's
+ * high is the boosted one), or -1: free memory above it is memory an
+ * allocation takes without waking kswapd, let alone reclaiming.
+ */
+long kp_node_high_kib(int nid);
+
 /* Non-empty and decimal digits only. */
 bool kp_is_uint(const char *s);
 
