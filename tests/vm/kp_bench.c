@@ -14,8 +14,9 @@
  * probability -c/1000 a page of the cold rest. A sampler thread reads the
  * placement of every page with move_pages(2) every -r ms.
  *   hot       the above (plenty of room on node 0)
- *   pressure  node 0 is first filled with a cold filler (never touched again),
- *             leaving PRESSURE_FREE_MB free: promotion needs demotion
+ *   pressure  node 0 is first filled with a cold filler (never touched again)
+ *             down to PRESSURE_ROOM_MB above its high watermarks: promotion
+ *             needs demotion (see fill_node0())
  *   shift     the hot set moves to the next -H MiB halfway through
  *   uniform   half the buffer on node 0, half on node 1, every page equally
  *             likely (no hot set: promotion cannot help)
@@ -41,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kp_test_util.h"
 #include "kp_workload.h"
 
 #define PAGE 4096UL
@@ -48,7 +50,8 @@
 #define ITER_PAGES 4096
 #define MAX_ITERS (4L << 20)
 #define MAX_SAMPLES 4096
-#define PRESSURE_FREE_MB 24
+#define PRESSURE_ROOM_MB 16
+#define FILL_STEP (4UL << 20)
 #define MPOL_DEFAULT 0
 #define MPOL_BIND 2
 #define MPOL_MF_MOVE (1 << 1)
@@ -113,6 +116,46 @@ static char *map_aligned(size_t len)
 	a = ((uintptr_t)p + HUGE - 1) & ~(HUGE - 1);
 	madvise((void *)a, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	return (char *)a;
+}
+
+/*
+ * The pressure scenario's filler: node 0 filled with pages bound to it, a
+ * step at a time while its free memory stays PRESSURE_ROOM_MB above its
+ * high watermarks, boost included, read again before every step. The node
+ * is then full in the kernel's sense (free below what kpromoted keeps,
+ * min_free_pct, and little above what kswapd restores), and the filling
+ * itself woke no kswapd and reclaimed nothing: what reclaim follows is the
+ * contenders' doing. (It used to leave 24 MiB of MemFree, below this
+ * guest's 33 MiB min watermark (THP's min_free_kbytes): the filler raced
+ * kswapd's demotion into direct reclaim, counted against whoever was
+ * loaded, and on 6.1, with nothing to demote to, it was OOM-killed.)
+ * Returns the MiB filled, or -1.
+ */
+static long fill_node0(void)
+{
+	long free_kib = kp_node_free_kib(0), done = 0;
+	size_t len;
+	char *p;
+
+	if (free_kib <= 0)
+		return -1;
+	len = (size_t)free_kib << 10;
+	p = map_aligned(len);
+	if (!p)
+		return -1;
+	for (;;) {
+		long high = kp_node_high_kib(0), avail = kp_node_free_kib(0);
+
+		if (high < 0 || avail < 0)
+			return -1;
+		if (avail - (long)(FILL_STEP >> 10) < high + PRESSURE_ROOM_MB * 1024 ||
+		    (done + 1) * FILL_STEP > len)
+			break;
+		if (bind_fault(p + done * FILL_STEP, FILL_STEP, 0))
+			return -1;
+		done++;
+	}
+	return (long)(done * FILL_STEP >> 20);
 }
 
 static void **qpages;
@@ -181,21 +224,6 @@ static double time_to(double frac, double from, long off)
 		if (samples[i].t >= from && samples[i].hot_off == off && samples[i].hot >= frac)
 			return samples[i].t - from;
 	return -1;
-}
-
-static long free_mb_node0(void)
-{
-	FILE *f = fopen("/sys/devices/system/node/node0/meminfo", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "MemFree:"))
-			sscanf(strstr(line, "MemFree:") + 8, "%ld", &kb);
-	fclose(f);
-	return kb / 1024;
 }
 
 /* The sum of the /proc/vmstat counters whose names start with prefix (allocstall_<zone>). */
@@ -328,7 +356,6 @@ int main(int argc, char **argv)
 	struct rusage ru0, ru1;
 	long stall0, stall1, scan0, scan1;	/* the run's own: allocstall_*, pgscan_direct */
 	pthread_t th;
-	char *filler = NULL;
 	unsigned long sink = 0;
 	int c;
 
@@ -360,13 +387,9 @@ int main(int argc, char **argv)
 	rng_state = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + 1;
 
 	if (!strcmp(scen, "pressure")) {
-		/* Fill node 0 with never-touched memory, leaving a little free. */
-		filler_mb = free_mb_node0() - PRESSURE_FREE_MB;
-		if (filler_mb > 0) {
-			filler = map_aligned(filler_mb << 20);
-			if (!filler || bind_fault(filler, filler_mb << 20, 0))
-				return perror("kp_bench: filler"), 1;
-		}
+		filler_mb = fill_node0();
+		if (filler_mb < 0)
+			return perror("kp_bench: filler"), 1;
 	}
 	buf = map_aligned(npages * PAGE);
 	if (!buf)
@@ -385,8 +408,9 @@ int main(int argc, char **argv)
 		return perror("kp_bench: calloc"), 1;
 	for (i = 0; i < npages; i++)
 		qpages[i] = buf + i * PAGE;
-	printf("KPB info scenario=%s mib=%ld hot_mib=%ld seconds=%.0f seed=%ld cold_pm=%ld thp=%d filler_mb=%ld node0_free_mb=%ld\n",
-	       scen, mib, hot_mib, seconds, seed, cold_pm, thp, filler_mb, free_mb_node0());
+	printf("KPB info scenario=%s mib=%ld hot_mib=%ld seconds=%.0f seed=%ld cold_pm=%ld thp=%d filler_mb=%ld node0_free_mb=%ld node0_high_mb=%ld\n",
+	       scen, mib, hot_mib, seconds, seed, cold_pm, thp, filler_mb, kp_node_free_kib(0) >> 10,
+	       kp_node_high_kib(0) >> 10);
 
 	trace_mark("run begins");
 	stall0 = vmstat_sum("allocstall_");
@@ -488,6 +512,5 @@ int main(int argc, char **argv)
 		       stall1 - stall0, scan1 - scan0);
 	}
 	(void)sink;
-	(void)filler;
 	return 0;
 }
