@@ -371,7 +371,7 @@ for s in $(echo "$SCEN" | tr , ' '); do
 			mglru_scans mglru_scan_cpu_ns table_bytes hot_threshold_effective \
 			nominated nominations_refused confirm_looks confirm_hot confirm_cold confirm_gone \
 			demoted_for_room repromoted waiting_for_room room_armed room_kept migrate_retried \
-			skipped_stale promoted_bytes promote_ns promote_batches; do
+			skipped_stale promoted_bytes promote_ns promote_busy_ns promote_batches; do
 			kp="$kp kp_$k=$(kps $k)"
 		done
 	fi

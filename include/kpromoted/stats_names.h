@@ -60,6 +60,7 @@
 	X(hwsample_throttled)	/* over the per-CPU ceiling: dropped */ \
 	X(hwsample_lost)	/* no usable data address (not a load/store, no phys addr, filtered) */ \
 	X(hwsample_period_raised) /* the period doubled to stay under the ceiling */ \
-	X(promote_ns)		/* workers' time in the batches that migrated: grab, isolate, migrate */
+	X(promote_ns)		/* workers' time in batches (grab, isolate, migrate), room waits out */ \
+	X(promote_busy_ns)	/* time a node had a worker in a batch, summed over nodes */
 
 #endif

@@ -48,6 +48,7 @@ struct kp_lane {
 	struct folio *folio[KP_BATCH_MAX];
 	u64 moved[KP_BATCH_MAX];	/* the frames a promotion filled */
 	u64 moved_src[KP_BATCH_MAX];	/* and the frames they came from */
+	u64 since;			/* ns: when it last started work (under w->lock) */
 };
 
 struct kp_node_worker {
@@ -58,6 +59,8 @@ struct kp_node_worker {
 	unsigned long credit;		/* pages demoted for room, not yet filled */
 	unsigned long asked;		/* pages being demoted for room right now */
 	unsigned long room_retry;	/* jiffies: waiting for room, do not look before */
+	u32 busy;			/* lanes at work on a batch */
+	u64 busy_since;			/* ns: when busy last went from 0 to 1 */
 	u64 pending[KP_PENDING_MAX];
 	struct kp_lane lane[KP_LANES_MAX];
 };
@@ -339,6 +342,31 @@ static u32 kp_regrab(struct kp_lane *l, u32 n)
 }
 
 /*
+ * A lane starts or stops work on a batch (a wait for room is a stop). Both
+ * clocks read the same instants: promote_ns adds up each lane's time, one
+ * worker's rate; promote_busy_ns the time the node had at least one lane
+ * at work, its promotion rate, lanes side by side counted once. So the
+ * second never exceeds the first.
+ */
+static void kp_lane_busy(struct kp_lane *l, bool on)
+{
+	struct kp_node_worker *w = l->w;
+	u64 now = ktime_get_ns();
+
+	spin_lock(&w->lock);
+	if (on) {
+		l->since = now;
+		if (!w->busy++)
+			w->busy_since = now;
+	} else {
+		kp_stat_add(KP_STAT_promote_ns, now - l->since);
+		if (!--w->busy)
+			kp_stat_add(KP_STAT_promote_busy_ns, now - w->busy_since);
+	}
+	spin_unlock(&w->lock);
+}
+
+/*
  * One batch: grab the folios, fit them in the room (making room if it
  * must), take the tokens for all of them at once, isolate, migrate.
  * Returns false when the lane should stop: the rest waits (rate limit or
@@ -350,7 +378,7 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 	unsigned long want = 0, fit, room_free, listed = 0, used = 0;
 	unsigned int retried, moved;
 	struct kp_moved mv;
-	u64 bytes = 0, granted, t0 = ktime_get_ns();
+	u64 bytes = 0, granted;
 	int from;
 	u32 i, nf = 0, defer_from, back = 0;
 	bool go_on = true, wait_room;
@@ -388,13 +416,12 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 		 * the application's folios are not pinned by us meanwhile,
 		 * they are taken again after it.
 		 */
-		u64 t_room = ktime_get_ns();
-
 		for (i = 0; i < nf; i++)
 			folio_put(l->folio[i]);
+		/* The wait for room is not the workers' time. */
+		kp_lane_busy(l, false);
 		fit = kp_batch_room(w, want);
-		/* The wait for room is not migration time. */
-		t0 += ktime_get_ns() - t_room;
+		kp_lane_busy(l, true);
 		nf = kp_regrab(l, nf);
 	} else {
 		fit = room_free;
@@ -474,7 +501,6 @@ static bool kp_lane_batch(struct kp_lane *l, u32 n)
 		kp_rate_refund((u64)(listed - moved) << PAGE_SHIFT);
 	}
 	kp_stat_inc(KP_STAT_promote_batches);
-	kp_stat_add(KP_STAT_promote_ns, ktime_get_ns() - t0);
 	trace_promote_batch(from, w->nid, listed, moved);
 	return go_on;
 }
@@ -511,7 +537,7 @@ static void kp_lane_work(struct work_struct *work)
 {
 	struct kp_lane *l = container_of(work, struct kp_lane, work);
 	struct kp_node_worker *w = l->w;
-	bool more;
+	bool more, go_on;
 	u32 n;
 
 	/* Waiting for room that is not there yet: the queue is not gone through again at once. */
@@ -527,7 +553,10 @@ static void kp_lane_work(struct work_struct *work)
 		/* More waiting than this batch: the next lane starts on it meanwhile. */
 		if (more && w->nr_lanes > 1)
 			queue_work_node(w->nid, kp_wq, &w->lane[(l->idx + 1) % w->nr_lanes].work);
-		if (!kp_lane_batch(l, n))
+		kp_lane_busy(l, true);
+		go_on = kp_lane_batch(l, n);
+		kp_lane_busy(l, false);
+		if (!go_on)
 			break;
 		cond_resched();
 	}
