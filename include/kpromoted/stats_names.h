@@ -16,7 +16,7 @@
 	X(records_pebs)						\
 	X(records_dropped)	/* not recorded: bucket hotter, or busy */ \
 	X(records_evicted)	/* took the slot of a colder entry */ \
-	X(records_not_slow)	/* page not on a slow node */		\
+	X(records_not_slow)	/* hint fault, sample on a fast node */	\
 	X(records_filtered)	/* excluded by the process filter */	\
 	X(records_late)		/* hint fault long after the scan */	\
 	X(hintfault_suppressed)	/* kernel migration left to us */	\

@@ -66,8 +66,10 @@ static void kp_hintfault_record(const struct kp_hook_event *ev)
 
 static bool kp_hintfault_event(struct kp_hook *hook, const struct kp_hook_event *ev)
 {
-	if (!kp_node_is_slow(ev->page_nid))
+	if (!kp_node_is_slow(ev->page_nid)) {
+		kp_stat_inc(KP_STAT_records_not_slow);
 		return false;
+	}
 	/*
 	 * An excluded task's access is not recorded; in promote mode it is
 	 * not migrated by the kernel either: kpromoted owns slow-tier

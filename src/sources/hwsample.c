@@ -116,8 +116,10 @@ static void kp_hws_overflow(struct perf_event *event, struct perf_sample_data *d
 		return;
 	}
 	pfn = PHYS_PFN(phys);
-	if (!kp_hws_slow_pfn(pfn))
+	if (!kp_hws_slow_pfn(pfn)) {
+		kp_stat_inc(KP_STAT_records_not_slow);
 		return;
+	}
 	kp_stat_inc(KP_STAT_hwsample_slow);
 	/* The sample interrupts the CPU that ran the access: current made it. */
 	kp_record_access(pfn, numa_node_id(), h->desc->src,

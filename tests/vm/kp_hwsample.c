@@ -174,6 +174,14 @@ static void *lukewarm_reader(void *p)
 	return NULL;
 }
 
+/* A counter of a stats text read once (0 if it is missing: the caller's checks then fail). */
+static unsigned long stat_in(const char *stats, const char *name)
+{
+	char val[KP_VAL_SIZE];
+
+	return kp_kv_find(stats, name, val, sizeof(val)) ? 0 : strtoul(val, NULL, 10);
+}
+
 static int load_source(FIXTURE_DATA(hwsample) *self, const char *source, const char *extra)
 {
 	return kp_loadf("%s sources=%s numa_balancing=keep hwsample_max_rate=8000 %s",
@@ -182,7 +190,7 @@ static int load_source(FIXTURE_DATA(hwsample) *self, const char *source, const c
 
 TEST_F_TIMEOUT(hwsample, hot_set_promoted_from_samples_alone, 150)
 {
-	unsigned long faults0 = kp_vmstat("numa_hint_faults"), records, slow;
+	unsigned long faults0 = kp_vmstat("numa_hint_faults"), records, slow, samples, sorted;
 	struct reader_arg r = { .b = &self->b };
 	long hot_on0 = 0, all_on0, luke_on0;
 	char val[KP_BUF_SIZE];
@@ -232,6 +240,18 @@ TEST_F_TIMEOUT(hwsample, hot_set_promoted_from_samples_alone, 150)
 	records = strtoul(val, NULL, 10);
 	ASSERT_EQ(0, kp_kv_find(stats, "hwsample_slow", val, sizeof(val)));
 	slow = strtoul(val, NULL, 10);
+	/*
+	 * Every sample is counted once more by what became of it: over the
+	 * ceiling, no address, on a fast node (records_not_slow; no hint
+	 * fault counts there in this test: there are none), or recorded. The
+	 * test PMU samples the whole buffer, promoted frames included.
+	 */
+	samples = stat_in(stats, "hwsample_samples");
+	sorted = stat_in(stats, "hwsample_throttled") + stat_in(stats, "hwsample_lost") +
+		 stat_in(stats, "records_not_slow") + slow;
+	TH_LOG("%s: samples %lu: throttled %lu, lost %lu, on a fast node %lu, slow %lu",
+	       variant->source, samples, stat_in(stats, "hwsample_throttled"),
+	       stat_in(stats, "hwsample_lost"), stat_in(stats, "records_not_slow"), slow);
 	TH_LOG("%s: hot on node 0 %ld/%d, lukewarm on node 0 %ld/%d, precision %.1f%%; %s %lu, samples %lu, slow %lu, lost %lu, throttled %lu; test PMU: samples %lu, in NMI %lu, in IRQ %lu; hint faults +%lu, records_mglru %lu, promoted %lu",
 	       variant->source, hot_on0, HOT, luke_on0, PAGES - HOT,
 	       all_on0 ? 100.0 * hot_on0 / all_on0 : 0.0, variant->stat, records,
@@ -249,6 +269,8 @@ TEST_F_TIMEOUT(hwsample, hot_set_promoted_from_samples_alone, 150)
 	EXPECT_LE(records, slow + 64);
 	EXPECT_GE(records + 64, slow);
 	EXPECT_GT(kp_stat("hwsample_lost"), 0);	/* the test PMU's address-less samples */
+	EXPECT_LE(sorted, samples + 64);
+	EXPECT_GE(sorted + 64, samples);
 	ASSERT_EQ(0, kp_unload());
 	EXPECT_EQ(0, tp_read("events"));
 }

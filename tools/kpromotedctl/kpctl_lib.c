@@ -356,7 +356,7 @@ const struct kpctl_metric kpctl_metrics[] = {
 	C("records_dropped", "records_dropped_total",
 	  "Sightings not recorded: table bucket full of hotter entries, or contended"),
 	C("records_evicted", "records_evicted_total", "Sightings that took the slot of a colder entry"),
-	C("records_not_slow", "records_not_slow_total", "Sightings of pages not on a slow node"),
+	C("records_not_slow", "records_not_slow_total", "Hint faults and samples on pages of a fast node, dropped"),
 	C("records_filtered", "records_filtered_total", "Sightings excluded by the process filter"),
 	C("records_late", "records_late_total", "Hint faults too long after the scan that armed them"),
 	C("hintfault_suppressed", "hintfault_suppressed_total",
