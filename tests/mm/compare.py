@@ -29,6 +29,10 @@ KH_CHECK = re.compile(r'^(.*?)\.*\s*(OK|Fail|Skip)(?::.*)?$')
 # A check that ended the program: "Allocate huge page...madvise(MADV_COLLAPSE): Invalid
 # argument" (perror, then exit): that check failed.
 KH_ERR = re.compile(r'^([^.][^.]*?)\.\.\.\s*([a-zA-Z_]+\([A-Z_a-z, ]*\)): (.+)$')
+# A step that gave up and ended the program with a message of its own instead of a check
+# ("Construct PTE page table ... 130/512...Failed to allocate huge page", 6.1's
+# collapse_compound_extreme): that step failed.
+KH_FATAL = re.compile(r'^([^.][^.]*?)\.\.\.\s*(Failed to [^.]+)$')
 # khugepaged's last check restores the settings, under whichever test ran last: one case.
 KH_CLEANUP = 'Restore THP and khugepaged settings'
 # uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
@@ -59,8 +63,15 @@ def parse(path):
     def lines_of(f):
         # A message printed without its newline glues the next "# [RUN]" to it
         # ("not ok 4 Merging memory failed# [RUN] test_prot_none"): two lines.
+        # Progress is rewritten in place with carriage returns ("Construct ... 1/512...\r
+        # Construct ... 2/512...\r ... 512/512... OK"): each piece is a line of the program's
+        # output, under the "# " of the line it continues.
+        cont = False
         for raw in f:
             line = raw.rstrip('\r\n')
+            if cont and not line.startswith('# '):
+                line = '# ' + line
+            cont = raw.endswith('\r') and line.startswith('# ')
             i = line.find('# [RUN] ', 3)
             if line.startswith('# ') and i > 2:
                 yield line[:i]
@@ -68,7 +79,7 @@ def parse(path):
             else:
                 yield line
 
-    with open(path, errors='replace') as f:
+    with open(path, errors='replace', newline='') as f:
         for line in lines_of(f):
             m = re.match(r'^# MMST-BEGIN pass=(\w+) test=(\S+)', line)
             if m:
@@ -117,7 +128,10 @@ def parse(path):
                 if m and m.group(1):
                     result = {'OK': 'ok', 'Fail': 'not ok', 'Skip': 'skip'}[m.group(2)]
                 else:
-                    m = KH_ERR.match(inner) if cur[1].startswith('khugepaged') else None
+                    kh = cur[1].startswith('khugepaged')
+                    m = KH_ERR.match(inner) if kh else None
+                    if not m and kh:
+                        m = KH_FATAL.match(inner)
                     if not m:
                         continue
                     result = 'not ok'

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Host test of tests/mm/compare.py (make unit): a small two-pass log in the format of
+# tests/mm/run.sh, compared as scripts/mm-selftests.sh does. TAP on stdout, exit 1 on a failure.
+#   - khugepaged's progress, rewritten in place with carriage returns, is read piece by
+#     piece: "Construct ... 512/512... OK" is a check, "...Failed to allocate huge page" fails
+#     that check, and the pass that stopped there has the later checks "not reached";
+#   - a difference listed in the expected file for the release passes, the same difference
+#     for another release fails; one result in both passes passes;
+#   - a kp pass that promoted nothing fails.
+here=$(cd "$(dirname "$0")" && pwd)
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+n=0 bad=0
+check() { # DESCRIPTION COMMAND...
+	n=$((n + 1))
+	d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then echo "ok $n compare.py: $d"; else echo "not ok $n compare.py: $d"; bad=1; fi
+}
+
+cr=$(printf '\r')
+esc=$(printf '\033')
+# One pass of khugepaged: $2 = how its compound_extreme construction ends.
+pass() { # PASS ENDING RC
+	printf '# MMST-BEGIN pass=%s test=khugepaged\n' "$1"
+	printf '# Run test: collapse_full (madvise:anon)\r\n'
+	printf '# Collapse fully populated PTE table.... %s[32mOK%s[0m\r\n' "$esc" "$esc"
+	printf '# Run test: collapse_compound_extreme (madvise:anon)\r\n'
+	printf '# %sConstruct PTE page table full of different PTE-mapped compound pages   1/512...%s' "$cr" "$cr"
+	printf 'Construct PTE page table full of different PTE-mapped compound pages   2/512...%s%s\r\n' "$cr" "$2"
+	if [ "$3" = 0 ]; then
+		printf '# Collapse PTE table full of different compound pages... %s[32mOK%s[0m\r\n' "$esc" "$esc"
+		printf '# Run test: collapse_fork (madvise:anon)\r\n'
+		printf '# Allocate small page... %s[32mOK%s[0m\r\n' "$esc" "$esc"
+	fi
+	printf '# MMST-END pass=%s test=khugepaged rc=%s secs=3 migrated=10\n' "$1" "$3"
+	printf '# MMST-PASSEND %s secs=3 migrated=10 promote_success=0\n' "$1"
+}
+ok_end='Construct PTE page table full of different PTE-mapped compound pages 512/512... OK'
+fail_end='Construct PTE page table full of different PTE-mapped compound pages 130/512...Failed to allocate huge page'
+{ pass base "$fail_end" 1; pass kp "$ok_end" 0; echo '# MMST-STAT promoted_pages 7'; } >"$t/log"
+{ pass base "$ok_end" 0; pass kp "$ok_end" 0; echo '# MMST-STAT promoted_pages 0'; } >"$t/nopromo"
+case_name='khugepaged: collapse_compound_extreme (madvise:anon): Construct PTE page table full of different PTE-mapped compound pages'
+{
+	echo "relA | $case_name | not ok -> ok | a reason"
+	echo "relA | khugepaged: exit status | exit nonzero -> exit 0 | the case above"
+} >"$t/expected"
+
+cmp() { python3 -B "$here/compare.py" --release "$1" --expected "$t/expected" "$2" >"$t/out.$1"; }
+check "a difference listed for the release passes" cmp relA "$t/log"
+check "the step that gave up is a failing check of that pass" \
+	grep -q "^ok .*$case_name (without kpromoted: not ok, with: ok; expected: a reason)" "$t/out.relA"
+check "the checks after the stop are not reached in that pass" \
+	grep -q "^ok .*collapse_fork (madvise:anon): Allocate small page # SKIP not reached" "$t/out.relA"
+check "a result the same in both passes passes" \
+	grep -q "^ok .*collapse_full (madvise:anon): Collapse fully populated PTE table$" "$t/out.relA"
+check "the same difference, not listed for this release, fails" sh -c "! python3 -B '$here/compare.py' --release relB --expected '$t/expected' '$t/log' >'$t/out.relB'"
+check "... and names it" grep -q "^not ok .*$case_name (without kpromoted: not ok, with: ok)$" "$t/out.relB"
+check "a kp pass that promoted nothing fails" sh -c "! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/nopromo' >'$t/out.np'"
+check "... and says so" grep -q "^not ok .*promoted_pages=0" "$t/out.np"
+echo "1..$n"
+exit $bad
