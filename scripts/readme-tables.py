@@ -14,6 +14,7 @@
 #   without --check: rewrite every marked table from its report (`make readme`);
 #   --check: change nothing, print TAP (one line per table), exit 1 if any table differs
 #   from its report or its report or section is missing (`make unit` runs this).
+import itertools
 import os
 import re
 import sys
@@ -79,7 +80,7 @@ def main(argv):
             if table == lines[i:j]:
                 print(f"ok {n} {what}")
             else:
-                diff = next((a, b) for a, b in zip(table + [""] * len(lines), lines[i:j] + [""] * len(table)) if a != b)
+                diff = next((a, b) for a, b in itertools.zip_longest(table, lines[i:j], fillvalue="") if a != b)
                 print(f"not ok {n} {what}: README differs from the report (run `make readme`); "
                       f"report: {diff[0][:100]!r}, README: {diff[1][:100]!r}")
                 bad += 1
