@@ -58,5 +58,13 @@ check "the same difference, not listed for this release, fails" sh -c "! python3
 check "... and names it" grep -q "^not ok .*$case_name (without kpromoted: not ok, with: ok)$" "$t/out.relB"
 check "a kp pass that promoted nothing fails" sh -c "! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/nopromo' >'$t/out.np'"
 check "... and says so" grep -q "^not ok .*promoted_pages=0" "$t/out.np"
+# 6.1's ksm_tests prints a bare OK or Not OK: its one case, "result".
+{
+	printf '# MMST-BEGIN pass=base test=ksm_tests@merge\n# OK\n# MMST-END pass=base test=ksm_tests@merge rc=0 secs=0\n'
+	printf '# MMST-BEGIN pass=kp test=ksm_tests@merge\n# Not OK\n# MMST-END pass=kp test=ksm_tests@merge rc=1 secs=0\n'
+	echo '# MMST-STAT promoted_pages 7'
+} >"$t/ksm"
+check "ksm_tests' Not OK is its result failing, not a check that passed" sh -c \
+	"python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/ksm' | grep -q '^not ok .*ksm_tests@merge: result (without kpromoted: ok, with: not ok)'"
 echo "1..$n"
 exit $bad
