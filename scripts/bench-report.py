@@ -405,7 +405,7 @@ def boot_ratios(runs, key, mp_key="mbps"):
     return [float(r[key]) / boot_mp(r, mp_key) for r in runs if key in r and boot_mp(r, mp_key)]
 
 
-def rate_goal(c, what, runs, key, unit="runs"):
+def rate_goal(c, what, runs, key):
     """A rate against move_pages(2) in the same boot: the median of the per-boot ratios."""
     runs = [r for r in runs if key in r]
     if not runs or not mp_mbps:
@@ -415,7 +415,7 @@ def rate_goal(c, what, runs, key, unit="runs"):
     m = statistics.median(ratios)
     busy = boot_ratios(runs, key, "in_use_mbps")
     L.append(f"- {label[c]} (issue 11): {what} >= 0.9x move_pages(2): {'met' if m >= 0.9 else 'MISSED'} "
-             f"({m:.2f}x, median of {len(runs)} {unit} [{min(ratios):.2f}-{max(ratios):.2f}] against move_pages "
+             f"({m:.2f}x, median of {len(runs)} boots [{min(ratios):.2f}-{max(ratios):.2f}] against move_pages "
              f"in the same boot; {statistics.median(rates):.1f} MB/s"
              + (f"; {statistics.median(busy):.2f}x move_pages of pages in use" if busy else "") + ")")
 
@@ -449,7 +449,7 @@ for c in kps:
     # promote_busy_ns, its workers side by side counted once), in the scenario where it was
     # highest in each boot (a scenario's average over all its batches: no burst is a peak here).
     rate_goal(c, "peak promotion rate (the fast node's while promoting, each boot's best scenario)",
-              boot_peaks(c, "kp_node_mbps"), "kp_node_mbps", unit="boots")
+              boot_peaks(c, "kp_node_mbps"), "kp_node_mbps")
     # The same in each scenario: under pressure each batch waits for the room it needs.
     rate_info(c, "the fast node's promotion rate while promoting", "kp_node_mbps")
     # One worker's: promoted_bytes / promote_ns (each worker's time counted).

@@ -133,9 +133,7 @@ def parse(path):
                     result = {'OK': 'ok', 'Fail': 'not ok', 'Skip': 'skip'}[m.group(2)]
                 else:
                     kh = cur[1].startswith('khugepaged')
-                    m = KH_ERR.match(inner) if kh else None
-                    if not m and kh:
-                        m = KH_FATAL.match(inner)
+                    m = (KH_ERR.match(inner) or KH_FATAL.match(inner)) if kh else None
                     if not m:
                         continue
                     result = 'not ok'
