@@ -119,10 +119,12 @@ stage=$OUT/mmst-root
 rm -rf --one-file-system "$stage"
 mkdir -p "$stage/mmst/bin"
 for p in "${built[@]}"; do cp "$KP_CHROOT$BIN_IN/$p" "$stage/mmst/bin/"; done
-cp "$KP_ROOT/tests/mm/kp_slow.c" "$KP_CHROOT$BIN_IN/"
-in_chroot "$KP_CC" -O2 -Wall -static -o "$BIN_IN/kp_slow" "$BIN_IN/kp_slow.c" >>"$LOG" 2>&1 ||
-	kp_die "kp_slow did not build; log: $LOG"
-cp "$KP_CHROOT$BIN_IN/kp_slow" "$stage/mmst/"
+for tool in kp_slow kp_fill; do
+	cp "$KP_ROOT/tests/mm/$tool.c" "$KP_CHROOT$BIN_IN/"
+	in_chroot "$KP_CC" -O2 -Wall -static -o "$BIN_IN/$tool" "$BIN_IN/$tool.c" >>"$LOG" 2>&1 ||
+		kp_die "$tool did not build; log: $LOG"
+	cp "$KP_CHROOT$BIN_IN/$tool" "$stage/mmst/"
+done
 cp "$KP_ROOT/tests/mm/kp_numa_probe.c" "$KP_CHROOT$BIN_IN/"
 in_chroot "$KP_CC" -O2 -Wall -static -o "$BIN_IN/kp_numa_probe" "$BIN_IN/kp_numa_probe.c" -lnuma >>"$LOG" 2>&1 ||
 	kp_die "kp_numa_probe did not build; log: $LOG"
@@ -132,6 +134,7 @@ awk -v built=" ${built[*]} " '/^[a-z]/ { p = $1; sub(/@.*/, "", p); if (index(bu
 	"$list" >"$stage/mmst/tests.list"
 printf '%s\n' "${missing[@]}" >"$stage/mmst/missing.list"
 echo "${KP_MMST_DEMOTE_MS:-500}" >"$stage/mmst/demote_ms"
+echo "${KP_MMST_PLACEMENT:-fill}" >"$stage/mmst/placement"
 [[ -n ${KP_MMST_KSM_EVIDENCE:-} ]] && touch "$stage/mmst/ksm_evidence"
 
 step "initramfs"

@@ -14,9 +14,15 @@ here=/mmst
 . /etc/kp.env
 KP_PARAMS_EXTRA=$(cat "$here/kp.params" 2>/dev/null)
 DEMOTE_MS=$(cat "$here/demote_ms" 2>/dev/null || echo 500)
+# fill: node 0 kept full (kp_fill), the programs' pages fault on node 1, nothing but the
+# programs themselves and kpromoted moves them; demote: kp_slow moves them to node 1 every
+# DEMOTE_MS (the harness's own migrations, in both passes).
+PLACEMENT=$(cat "$here/placement" 2>/dev/null || echo fill)
 TR=/sys/kernel/tracing
 
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+vmstat() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/vmstat; }
+# Pages allocated on node 1 that wanted node 0 (node 0 was full): where the programs' pages went.
+fell() { awk '$1 == "numa_miss" { print $2 }' /sys/devices/system/node/node1/numastat; }
 # Is node 1 in a lower memory tier than node 0? (6.1: no; kpromoted then needs slow_nodes=1)
 tiered() {
 	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
@@ -103,6 +109,35 @@ params="$params $KP_PARAMS_EXTRA"
 
 n=0 broke=0
 exec 4>&1
+if [ "$PLACEMENT" = fill ]; then
+	# As on a server that tiers memory: node 0's cold pages may go down to node 1, by
+	# the kernel's reclaim in both passes and by kpromoted making room in the kp pass
+	# (it makes none with demotion off).
+	echo 1 >/sys/kernel/mm/numa/demotion_enabled 2>/dev/null
+	echo "# MMST-FILL demotion_enabled=$(cat /sys/kernel/mm/numa/demotion_enabled 2>/dev/null)"
+	mkfifo /tmp/fill.in /tmp/fill.out
+fi
+# A filler per pass, so that both start alike: what the kernel demoted of the base pass's
+# filler (compaction_test, last, takes all memory) stays on node 1 until the filler exits.
+fill_start() {
+	[ "$PLACEMENT" = fill ] || return 0
+	"$here/kp_fill" </tmp/fill.in >/tmp/fill.out &
+	fill_pid=$!
+	exec 5>/tmp/fill.in 6</tmp/fill.out
+}
+fill_stop() {
+	[ "$PLACEMENT" = fill ] || return 0
+	exec 5>&- 6<&-
+	wait "$fill_pid"
+}
+# Node 0 free to $1 KiB above its low watermark (kp_fill), before each program.
+fill() {
+	[ "$PLACEMENT" = fill ] || return 0
+	echo "fill $1" >&5
+	# shellcheck disable=SC3045 # busybox sh has read -t
+	read -t 60 -r line <&6 || line="no answer in 60 s"
+	echo "# MMST-FILL $line"
+}
 for pass in base kp; do
 	if [ $pass = kp ]; then
 		n=$((n + 1))
@@ -116,6 +151,7 @@ for pass in base kp; do
 			break
 		fi
 	fi
+	fill_start
 	echo "# MMST-PASS $pass numa_balancing=$(cat /proc/sys/kernel/numa_balancing) lru_gen=$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null)"
 	pass_t0=$(date +%s)
 	mig0=$(vmstat pgmigrate_success)
@@ -126,24 +162,33 @@ for pass in base kp; do
 		[ "$name" = ksm_functional_tests ] && trace_on
 		[ "$name" = khugepaged ] && khp_trace_on
 		t0=$(date +%s)
-		m0=$(vmstat pgmigrate_success)
+		m0=$(vmstat pgmigrate_success) f0=$(fell) d0=$(vmstat pgdemote_kswapd) k0=$(vmstat pgscan_kswapd)
 		# migration moves its one page (2 MiB) between node 0 and node 1 itself, as fast as
 		# it can: kp_slow's moves would only race with its move_pages(2), which 6.1's
 		# migration.c does not retry (docs/mm-selftests.md, bookworm). Half its time the
 		# page is on node 1 anyway, where kpromoted sees it.
-		slow="-i $DEMOTE_MS"
-		[ "$name" = migration ] && slow="-m none"
+		slow="-i $DEMOTE_MS" room=0
+		[ "$PLACEMENT" = fill ] && slow="-m none"
+		case $name in
+		# migration moves its page to node 0 and back: it needs room there.
+		migration) slow="-m none" room=65536 ;;
+		# khugepaged's collapse_compound_extreme holds 512 huge pages, 1 GiB, at once: more
+		# than node 1 has with node 0 full (it gave up at 423 and 482 of 512, in either pass).
+		khugepaged) room=262144 ;;
+		esac
+		fill $room
 		# shellcheck disable=SC2086 # args, slow: words
-		rc=$({ { cd $here/bin && $here/kp_slow $slow -t "${tmo%+}" -- "./${name%%@*}" $args </dev/null 2>&1
+		rc=$({ { cd $here/bin && $here/kp_slow $slow -t "${tmo%+}" -- "./${name%%@*}" $args </dev/null 2>&1 5>&- 6<&-
 			echo $? >&3; } | sed 's/^/# /' >&4; } 3>&1)
 		secs=$(($(date +%s) - t0))
 		# "N+": a program that runs until killed, N s its duration (tests.list).
 		case $tmo in *+) [ "$rc" = 124 ] && rc=0 ;; esac
 		[ "$name" = ksm_functional_tests ] && trace_off | sed 's/^/# /'
 		[ "$name" = khugepaged ] && khp_trace_off | sed 's/^/# /'
-		echo "# MMST-END pass=$pass test=$name rc=$rc secs=$secs migrated=$(($(vmstat pgmigrate_success) - m0))"
+		echo "# MMST-END pass=$pass test=$name rc=$rc secs=$secs migrated=$(($(vmstat pgmigrate_success) - m0)) on_node1=$(($(fell) - f0)) demoted_kswapd=$(($(vmstat pgdemote_kswapd) - d0)) scanned_kswapd=$(($(vmstat pgscan_kswapd) - k0))"
 		echo "ok $n mm: $pass: $name # exit=$rc ${secs}s"
 	done <"$here/tests.list"
+	fill_stop
 	echo "# MMST-PASSEND $pass secs=$(($(date +%s) - pass_t0)) migrated=$(($(vmstat pgmigrate_success) - mig0)) promote_success=$(vmstat pgpromote_success)"
 	if [ $pass = kp ]; then
 		sed 's/^/# MMST-STAT /' /sys/kernel/debug/kpromoted/stats
