@@ -12,7 +12,9 @@
 # Usage: scripts/mm-selftests.sh RELEASE (bookworm, trixie or sid)
 # Env: KP_SMP (guest vCPUs, default 3 here), KP_MMST_BUILD_ONLY=1 (stop before the boot), KP_TIMEOUT (guest, default 1200 s), KP_MMST_TESTS="a b" (only these programs),
 #      KP_MMST_REUSE_MODULE=1 (use $KP_CACHE/out/RELEASE/kpromoted.ko as built, as make check does after vm-check),
-#      KP_MMST_DEMOTE_MS (kp_slow's interval, default 500), KP_MMST_KSM_EVIDENCE=1 (after the
+#      KP_MMST_PLACEMENT (fill: node 0 kept full by tests/mm/kp_fill, the default; demote: kp_slow
+#      moves the programs' pages to node 1 every KP_MMST_DEMOTE_MS, default 500, as until
+#      2026-12-05), KP_MMST_KSM_EVIDENCE=1 (after the
 #      passes, ksm_functional_tests 4 more times with kpromoted observing/promoting: docs/mm-selftests.md), KP_RESULT_FILE (as vm-run).
 # Output: the comparison as TAP in $KP_CACHE/logs/mm-RELEASE-<stamp>.compare.tap (its path
 # as cmp=... in KP_RESULT_FILE), the guest's in the usual vm-run logs.
