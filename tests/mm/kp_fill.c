@@ -30,7 +30,11 @@
  * wrote 64 MiB or more and lowered node 0's free memory by less than half of
  * that stops there ("chased") rather than chase kswapd (less than 64 MiB is
  * within what the per-CPU page lists, uncounted as free, hold or take back),
- * and the filler never grows past the zone's size.
+ * and the filler never grows past the zone's size. Filler that went down to
+ * node 1 anyway (kswapd or kpromoted made room with it) is unmapped at the next
+ * command, a chunk as soon as one of its sampled pages is no longer on node 0,
+ * and written anew on node 0: node 1 holds the programs' pages, not stale
+ * filler, and both passes start each program alike.
  * Static, no libnuma.
  */
 #define _GNU_SOURCE
@@ -119,6 +123,36 @@ static void shrink(void)
 	filled -= chunk_len[nchunks];
 }
 
+#define SAMPLES 8
+
+/* Unmap every chunk with a sampled page off node 0; how many MiB that freed. */
+static unsigned long drop_demoted(void)
+{
+	unsigned long dropped = 0;
+
+	for (int i = 0; i < nchunks; i++) {
+		void *pages[SAMPLES];
+		int status[SAMPLES], n = 0, off_node0 = 0;
+
+		for (size_t off = 0; off < chunk_len[i] && n < SAMPLES; off += CHUNK / SAMPLES)
+			pages[n++] = chunk[i] + off;
+		if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
+			continue;
+		for (int j = 0; j < n; j++)
+			off_node0 |= status[j] != 0;
+		if (!off_node0)
+			continue;
+		munmap(chunk[i], chunk_len[i]);
+		filled -= chunk_len[i];
+		dropped += chunk_len[i];
+		chunk[i] = chunk[nchunks - 1];
+		chunk_len[i] = chunk_len[nchunks - 1];
+		nchunks--;
+		i--;
+	}
+	return dropped >> 20;
+}
+
 /*
  * Node 0 free to want_kb above its low mark, give or take a page: 0, or 1 when
  * node 0 is reclaimed as fast as it is filled (see above), -1 on error.
@@ -158,6 +192,7 @@ static int fill(long want_kb, struct zone_state *z)
 int main(void)
 {
 	char line[64];
+	unsigned long dropped;
 	long kb;
 	int ret;
 
@@ -170,14 +205,16 @@ int main(void)
 			printf("error: want \"fill KIB\", got %s", line);
 			continue;
 		}
+		dropped = drop_demoted();
 		ret = fill(kb, &z);
 		if (ret < 0) {
 			printf("error: could not fill node 0 (%lu MiB filled)\n", filled >> 20);
 			continue;
 		}
-		printf("filled %lu MiB, node 0 free %ld MiB (low %ld MiB, boost %ld MiB)%s\n",
+		printf("filled %lu MiB, node 0 free %ld MiB (low %ld MiB, boost %ld MiB), "
+		       "%lu MiB found off node 0 and dropped%s\n",
 		       filled >> 20, z.free * page_kb >> 10, z.low * page_kb >> 10,
-		       z.boost * page_kb >> 10, ret ? " chased" : "");
+		       z.boost * page_kb >> 10, dropped, ret ? " chased" : "");
 	}
 	return 0;
 }
