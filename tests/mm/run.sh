@@ -21,7 +21,8 @@ PLACEMENT=$(cat "$here/placement" 2>/dev/null || echo fill)
 TR=/sys/kernel/tracing
 
 vmstat() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/vmstat; }
-# Pages allocated on node 1 that wanted node 0 (node 0 was full): where the programs' pages went.
+# Allocations on node 1 that wanted node 0 (node 0 was full): where the programs' pages went
+# (node 1's numa_miss: one per allocation, a huge page counts once).
 fell() { awk '$1 == "numa_miss" { print $2 }' /sys/devices/system/node/node1/numastat; }
 # Is node 1 in a lower memory tier than node 0? (6.1: no; kpromoted then needs slow_nodes=1)
 tiered() {
