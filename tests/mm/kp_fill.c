@@ -159,9 +159,7 @@ static unsigned long drop_demoted(void)
  */
 static int fill(long want_kb, struct zone_state *z)
 {
-	long page_kb = sysconf(_SC_PAGESIZE) / 1024;
-
-	long start_free = -1, grown_kb = 0;
+	long page_kb = sysconf(_SC_PAGESIZE) / 1024, start_free = -1, grown_kb = 0;
 
 	for (;;) {
 		long above;
