@@ -22,6 +22,15 @@
  *            race with the program's own move_pages(2).
  * -t SECONDS kill the process group after that long (exit status 124).
  *
+ * In every mode the program runs without address-space randomisation
+ * (personality ADDR_NO_RANDOMIZE), the same layout in both passes. Several
+ * selftests map at fixed addresses they never check (khugepaged's
+ * BASE_ADDR, 1 GiB, with MREMAP_FIXED below it; uffd's shmem areas at
+ * 1 GiB; mremap_test's preamble), and since 6.9 x86-64 places a program's
+ * brk heap at random within 1 GiB above its end (arch_randomize_brk,
+ * SZ_1G): a static program's heap lies at 1 GiB now and then, and such a
+ * test unmaps it or finds its address taken (docs/mm-selftests.md).
+ *
  * Exit status: the program's, 128+signal if it was killed by one, 124 on
  * timeout, 125 when the wrapper itself failed. Static, no libnuma: the
  * syscalls are called directly.
@@ -34,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -238,6 +248,8 @@ int main(int argc, char **argv)
 	}
 	if (!child) {
 		setpgid(0, 0);
+		if (personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0)
+			perror("kp_slow: personality(ADDR_NO_RANDOMIZE)");
 		execv(argv[optind], argv + optind);
 		perror("kp_slow: exec");
 		_exit(125);
