@@ -15,7 +15,9 @@
 #      KP_MMST_PLACEMENT (fill: node 0 kept full by tests/mm/kp_fill, the default; demote: kp_slow
 #      moves the programs' pages to node 1 every KP_MMST_DEMOTE_MS, default 500, as until
 #      2026-12-05), KP_MMST_KSM_EVIDENCE=1 (after the
-#      passes, ksm_functional_tests 4 more times with kpromoted observing/promoting: docs/mm-selftests.md), KP_RESULT_FILE (as vm-run).
+#      passes, ksm_functional_tests 4 more times with kpromoted observing/promoting: docs/mm-selftests.md),
+#      KP_MMST_PASSES (default "base kp"; "base kp kp kp" hunts a rare difference: each kp
+#      pass loads and unloads kpromoted, the comparison reads the last), KP_RESULT_FILE (as vm-run).
 # Output: the comparison as TAP in $KP_CACHE/logs/mm-RELEASE-<stamp>.compare.tap (its path
 # as cmp=... in KP_RESULT_FILE), the guest's in the usual vm-run logs.
 set -euo pipefail
@@ -138,6 +140,7 @@ printf '%s\n' "${missing[@]}" >"$stage/mmst/missing.list"
 echo "${KP_MMST_DEMOTE_MS:-500}" >"$stage/mmst/demote_ms"
 echo "${KP_MMST_PLACEMENT:-fill}" >"$stage/mmst/placement"
 [[ -n ${KP_MMST_KSM_EVIDENCE:-} ]] && touch "$stage/mmst/ksm_evidence"
+echo "${KP_MMST_PASSES:-base kp}" >"$stage/mmst/passes"
 
 step "initramfs"
 image=$OUT/initramfs-mmst.cpio.gz

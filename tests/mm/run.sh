@@ -18,6 +18,9 @@ DEMOTE_MS=$(cat "$here/demote_ms" 2>/dev/null || echo 500)
 # programs themselves and kpromoted moves them; demote: kp_slow moves them to node 1 every
 # DEMOTE_MS (the harness's own migrations, in both passes).
 PLACEMENT=$(cat "$here/placement" 2>/dev/null || echo fill)
+# The passes, in order: "base kp" for the comparison; more kp passes to hunt a rare
+# difference (KP_MMST_PASSES, scripts/mm-selftests.sh: the comparison reads the last).
+PASSES=$(cat "$here/passes" 2>/dev/null || echo base kp)
 TR=/sys/kernel/tracing
 
 vmstat() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' /proc/vmstat; }
@@ -102,8 +105,14 @@ echo "# MMST-HUGETLB nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
 # What libnuma sees (migration skips on it).
 "$here/kp_numa_probe" 2>&1 | sed 's/^/# MMST-NUMA /'
 grep -E '^(Cpus|Mems)_allowed_list' /proc/self/status | sed 's/^/# MMST-NUMA /'
+# Every program runs with the same address-space layout (kp_slow: ADDR_NO_RANDOMIZE): a
+# program's heap, twice, at the same place.
+for i in 1 2; do
+	echo "# MMST-LAYOUT heap of a program under kp_slow: $("$here/kp_slow" -m none -t 5 -- /bin/cat /proc/self/maps 2>&1 </dev/null | grep -m1 '\[heap\]' || echo none)"
+done
 ntests=$(grep -c '^[a-z]' "$here/tests.list")
-echo "1..$((2 * ntests + 2))"
+npass=$(echo $PASSES | wc -w) nkp=$(echo $PASSES | tr ' ' '\n' | grep -c '^kp$')
+echo "1..$((npass * ntests + 2 * nkp))"
 params="rate_limit_mbps=100000 hot_threshold=1 confirm_tests=1 mglru_min_ms=100 lru_gen=enable"
 tiered || params="$params slow_nodes=1"
 params="$params $KP_PARAMS_EXTRA"
@@ -139,7 +148,7 @@ fill() {
 	read -t 60 -r line <&6 || line="no answer in 60 s"
 	echo "# MMST-FILL $line"
 }
-for pass in base kp; do
+for pass in $PASSES; do
 	if [ $pass = kp ]; then
 		n=$((n + 1))
 		# shellcheck disable=SC2086 # params: words
