@@ -5,10 +5,11 @@
  *
  *   kp_fill          commands on stdin, one answer line each on stdout
  *
- * Command "fill KIB": make node 0's free memory KIB above its low watermark,
- * by writing new anonymous memory bound to node 0 (2 MiB at a time, then the
- * rest) or by unmapping some of it again. Answer: "filled MIB MiB, node 0 free
- * FREE MiB (low LOW MiB)". End of input: exit (the memory goes with it).
+ * Command "fill KIB": make node 0's room KIB (below), by writing new anonymous
+ * memory bound to node 0 (2 MiB at a time, then the rest) or by unmapping some
+ * of it again. Answer: "filled MIB MiB, node 0 free FREE MiB (room ROOM MiB;
+ * ZONE free F low L reserve R, ...)". End of input: exit (the memory goes
+ * with it).
  *
  * A node whose free memory is at its low watermark takes no more page faults
  * of others: the page allocator's fast path finds the zone below its mark and
@@ -20,10 +21,17 @@
  * what a full fast node holds: memory written once and never again, cold,
  * which kpromoted may take down to make room for hot pages.
  *
- * The watermark is that of node 0's largest zone (DMA32 in the guest, where
- * user pages come from; the DMA zone is kept from them by its lowmem reserve),
- * read from /proc/zoneinfo, without the watermark boost: a boost is temporary,
- * and room under it would reopen node 0 once it decays.
+ * Every zone of node 0 counts: a user page may come from any zone whose free
+ * memory is above its low watermark plus its lowmem reserve against the
+ * movable zone (the largest number of its "protection" in /proc/zoneinfo). In
+ * the guest that is DMA32, where most user pages come from, and the DMA zone:
+ * its reserve is only 1/256 of DMA32, and until 2026-12-05 the filler, which
+ * looked at the largest zone only, left about 10 MiB of it open to the small
+ * programs (ksm_functional_tests, gup_longterm, madv_populate, soft-dirty,
+ * mlock2-tests and memfd_secret had no page on node 1). Node 0's room is the
+ * sum over its zones of the free memory above that mark; the watermark boost
+ * is left out: a boost is temporary, and room under it would reopen node 0
+ * once it decays.
  *
  * With demotion on, filling a node below its low watermark wakes kswapd, which
  * demotes the oldest filler to node 1 as fast as new filler comes: a fill that
@@ -50,42 +58,83 @@
 #define MAX_CHUNKS 4096 /* 8 GiB: more than node 0 has in any guest here */
 #define CHASE_KB (64L << 10)
 
+#define MAX_ZONES 8
+
 struct zone_state {
-	long free, low, boost, managed; /* pages */
+	char name[16];
+	long free, low, boost, reserve, managed; /* pages */
 };
 
-/* Node 0's largest zone, from /proc/zoneinfo; 0 on success. */
-static int node0_zone(struct zone_state *best)
+/* Node 0 as the page allocator sees it for a user page; in pages. */
+struct node_state {
+	struct zone_state zone[MAX_ZONES];
+	int nzones;
+	long free, room, managed;
+};
+
+/* The largest number of a zoneinfo "protection: (a, b, ...)" line. */
+static long max_protection(const char *line)
 {
-	struct zone_state z = { 0 };
-	char line[256];
-	int node = -1, ok = 0;
+	const char *p = strchr(line, '(');
+	long best = 0;
+
+	while (p && *p && *p != ')') {
+		char *end;
+		long v = strtol(p + 1, &end, 10);
+
+		if (end == p + 1)
+			break;
+		if (v > best)
+			best = v;
+		p = end;
+	}
+	return best;
+}
+
+/* Node 0's populated zones, from /proc/zoneinfo; 0 on success. */
+static int node0_state(struct node_state *n)
+{
+	struct zone_state *z = NULL;
+	char line[512], name[16];
+	int node = -1;
+	long v;
 	FILE *f = fopen("/proc/zoneinfo", "r");
 
 	if (!f)
 		return -1;
-	memset(best, 0, sizeof(*best));
+	memset(n, 0, sizeof(*n));
 	while (fgets(line, sizeof(line), f)) {
-		long v;
-
-		if (sscanf(line, "Node %d, zone", &node) == 1) {
-			memset(&z, 0, sizeof(z));
-		} else if (node == 0 && sscanf(line, " pages free %ld", &v) == 1) {
-			z.free = v;
-		} else if (node == 0 && sscanf(line, " boost %ld", &v) == 1) {
-			z.boost = v;
-		} else if (node == 0 && sscanf(line, " low %ld", &v) == 1) {
-			z.low = v;
-		} else if (node == 0 && sscanf(line, " managed %ld", &v) == 1) {
-			z.managed = v;
-			if (v > best->managed) {
-				*best = z;
-				ok = 1;
+		if (sscanf(line, "Node %d, zone %15s", &node, name) == 2) {
+			z = NULL;
+			if (node == 0 && n->nzones < MAX_ZONES) {
+				z = &n->zone[n->nzones++];
+				snprintf(z->name, sizeof(z->name), "%s", name);
 			}
+		} else if (!z) {
+			continue;
+		} else if (sscanf(line, " pages free %ld", &v) == 1) {
+			z->free = v;
+		} else if (sscanf(line, " boost %ld", &v) == 1) {
+			z->boost = v;
+		} else if (sscanf(line, " low %ld", &v) == 1) {
+			z->low = v;
+		} else if (sscanf(line, " managed %ld", &v) == 1) {
+			z->managed = v;
+		} else if (strstr(line, "protection: (")) {
+			z->reserve = max_protection(line);
 		}
 	}
 	fclose(f);
-	return ok ? 0 : -1;
+	for (int i = 0; i < n->nzones; i++) {
+		z = &n->zone[i];
+		if (!z->managed)
+			continue;
+		n->free += z->free;
+		n->managed += z->managed;
+		if (z->free > z->low + z->reserve)
+			n->room += z->free - z->low - z->reserve;
+	}
+	return n->managed ? 0 : -1;
 }
 
 static char *chunk[MAX_CHUNKS];
@@ -154,10 +203,10 @@ static unsigned long drop_demoted(void)
 }
 
 /*
- * Node 0 free to want_kb above its low mark, give or take a page: 0, or 1 when
- * node 0 is reclaimed as fast as it is filled (see above), -1 on error.
+ * Node 0's room to want_kb, give or take a page: 0, or 1 when node 0 is
+ * reclaimed as fast as it is filled (see above), -1 on error.
  */
-static int fill(long want_kb, struct zone_state *z)
+static int fill(long want_kb, struct node_state *n)
 {
 	long page_kb = sysconf(_SC_PAGESIZE) / 1024, start_free = -1, grown_kb = 0;
 
@@ -165,20 +214,20 @@ static int fill(long want_kb, struct zone_state *z)
 		long above;
 		size_t len;
 
-		if (node0_zone(z))
+		if (node0_state(n))
 			return -1;
 		if (start_free < 0)
-			start_free = z->free;
-		if (grown_kb >= CHASE_KB && (start_free - z->free) * page_kb < grown_kb / 2)
+			start_free = n->free;
+		if (grown_kb >= CHASE_KB && (start_free - n->free) * page_kb < grown_kb / 2)
 			return 1;
-		above = (z->free - z->low) * page_kb - want_kb;
+		above = n->room * page_kb - want_kb;
 		if (above < -(long)(CHUNK >> 10) / 2 && nchunks) {
 			shrink();
 			continue;
 		}
 		if (above < page_kb)
 			return 0;
-		if ((long)(filled >> 10) >= z->managed * page_kb)
+		if ((long)(filled >> 10) >= n->managed * page_kb)
 			return 1;
 		len = above >= (long)(CHUNK >> 10) ? CHUNK : (size_t)above * 1024;
 		if (grow(len))
@@ -196,7 +245,7 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (fgets(line, sizeof(line), stdin)) {
-		struct zone_state z;
+		struct node_state n;
 		long page_kb = sysconf(_SC_PAGESIZE) / 1024;
 
 		if (sscanf(line, "fill %ld", &kb) != 1 || kb < 0) {
@@ -204,15 +253,21 @@ int main(void)
 			continue;
 		}
 		dropped = drop_demoted();
-		ret = fill(kb, &z);
+		ret = fill(kb, &n);
 		if (ret < 0) {
 			printf("error: could not fill node 0 (%lu MiB filled)\n", filled >> 20);
 			continue;
 		}
-		printf("filled %lu MiB, node 0 free %ld MiB (low %ld MiB, boost %ld MiB), "
-		       "%lu MiB found off node 0 and dropped%s\n",
-		       filled >> 20, z.free * page_kb >> 10, z.low * page_kb >> 10,
-		       z.boost * page_kb >> 10, dropped, ret ? " chased" : "");
+		printf("filled %lu MiB, node 0 free %ld MiB (room %ld MiB;", filled >> 20,
+		       n.free * page_kb >> 10, n.room * page_kb >> 10);
+		for (int i = 0, shown = 0; i < n.nzones; i++)
+			if (n.zone[i].managed)
+				printf("%s %s free %ld low %ld reserve %ld boost %ld KiB",
+				       shown++ ? "," : "", n.zone[i].name, n.zone[i].free * page_kb,
+				       n.zone[i].low * page_kb, n.zone[i].reserve * page_kb,
+				       n.zone[i].boost * page_kb);
+		printf("), %lu MiB found off node 0 and dropped%s\n", dropped,
+		       ret ? " chased" : "");
 	}
 	return 0;
 }

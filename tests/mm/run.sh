@@ -140,7 +140,8 @@ fill_stop() {
 	exec 5>&- 6<&-
 	wait "$fill_pid"
 }
-# Node 0 free to $1 KiB above its low watermark (kp_fill), before each program.
+# Node 0's room to $1 KiB (kp_fill: free memory above each zone's low watermark and lowmem
+# reserve), before each program.
 fill() {
 	[ "$PLACEMENT" = fill ] || return 0
 	echo "fill $1" >&5
