@@ -5,8 +5,8 @@
 #   make vm-check RELEASE=bookworm|trixie|sid   build in that release's chroot, run guest suite
 #                 RELEASE=trixie-rt|trixie-cloud  Debian 13's RT/cloud kernel, reduced suite
 #                 [GUEST_TESTS=kp_promote,kp_frequency]  only these guest programs
-#   make check            unit + vm-check for every release and flavour [RELEASES=...]
-#                 [KP_MM_SELFTESTS=1: each of bookworm, trixie, sid followed by its mm-selftests]
+#   make check            unit + vm-check for every release and flavour [RELEASES=...],
+#                 each of bookworm, trixie, sid followed by its mm-selftests [KP_MM_SELFTESTS=0: not]
 #   make mm-selftests RELEASE=bookworm|trixie|sid   the kernel's mm selftests in the guest,
 #                 without and with kpromoted, compared case by case (issue 17)
 #   make check-debug      the guest suite on a debug kernel (KASAN, lockdep, kmemleak, ...)
