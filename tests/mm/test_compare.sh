@@ -7,7 +7,8 @@
 #   - a case that fails only with kpromoted: listed in the expected file for the release it
 #     passes, the same difference for another release fails; one result in both passes
 #     passes; a case that fails only without kpromoted passes as a TODO, listed or not;
-#   - a kp pass that promoted nothing fails.
+#   - a kp pass that promoted nothing fails;
+#   - summary.py counts those verdicts as README's tables show them.
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -63,6 +64,16 @@ check "a failure only without kpromoted passes, for a release it is not listed f
 check "... as a TODO that names it" sh -c "python3 -B '$here/compare.py' --release relB --expected '$t/expected' '$t/baseonly' | grep -q '^ok .*$case_name # TODO failed only without kpromoted (without: not ok, with: ok)'"
 check "a kp pass that promoted nothing fails" sh -c "! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/nopromo' >'$t/out.np'"
 check "... and says so" grep -q "^not ok .*promoted_pages=0" "$t/out.np"
+# summary.py (README's tables) counts the same verdicts: the log with a listed difference
+# ("explained"), and the one with a failure only without kpromoted.
+cp "$t/log" "$t/relA-20261205-120000-1.tap.log"
+cp "$t/baseonly" "$t/relA-20261205-120100-2.tap.log"
+python3 -B "$here/summary.py" --expected "$t/expected" "$t/relA-20261205-120000-1.tap.log" \
+	"$t/relA-20261205-120100-2.tap.log" >"$t/summary" 2>&1
+check "summary.py: a listed difference is counted explained, none unexplained" \
+	grep -q '^| relA (12:00) | ? | [0-9]* | 0 | 2 | 0 | [0-9]* | 3 s + 3 s | 10 + 10 | 7 pages | ? pages |$' "$t/summary"
+check "summary.py: a failure only without kpromoted is counted in its own column" \
+	grep -q '^| relA (12:01) | ? | [0-9]* | 0 | 0 | 2 | [0-9]* | 3 s + 3 s | 10 + 10 | 7 pages | ? pages |$' "$t/summary"
 # 6.1's ksm_tests prints a bare OK or Not OK: its one case, "result".
 {
 	printf '# MMST-BEGIN pass=base test=ksm_tests@merge\n# OK\n# MMST-END pass=base test=ksm_tests@merge rc=0 secs=0\n'
