@@ -107,11 +107,11 @@ echo "# MMST-HUGETLB nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
 grep -E '^(Cpus|Mems)_allowed_list' /proc/self/status | sed 's/^/# MMST-NUMA /'
 # Every program runs with the same address-space layout (kp_slow: ADDR_NO_RANDOMIZE): a
 # program's heap, twice, at the same place.
-for i in 1 2; do
+for _ in 1 2; do
 	echo "# MMST-LAYOUT heap of a program under kp_slow: $("$here/kp_slow" -m none -t 5 -- /bin/cat /proc/self/maps 2>&1 </dev/null | grep -m1 '\[heap\]' || echo none)"
 done
 ntests=$(grep -c '^[a-z]' "$here/tests.list")
-npass=$(echo $PASSES | wc -w) nkp=$(echo $PASSES | tr ' ' '\n' | grep -c '^kp$')
+npass=$(echo "$PASSES" | wc -w) nkp=$(echo "$PASSES" | tr ' ' '\n' | grep -c '^kp$')
 echo "1..$((npass * ntests + 2 * nkp))"
 params="rate_limit_mbps=100000 hot_threshold=1 confirm_tests=1 mglru_min_ms=100 lru_gen=enable"
 tiered || params="$params slow_nodes=1"
@@ -150,7 +150,7 @@ fill() {
 	echo "# MMST-FILL $line"
 }
 for pass in $PASSES; do
-	if [ $pass = kp ]; then
+	if [ "$pass" = kp ]; then
 		n=$((n + 1))
 		# shellcheck disable=SC2086 # params: words
 		if insmod "$KP_MODULE" $params; then
@@ -202,7 +202,7 @@ for pass in $PASSES; do
 	done <"$here/tests.list"
 	fill_stop
 	echo "# MMST-PASSEND $pass secs=$(($(date +%s) - pass_t0)) migrated=$(($(vmstat pgmigrate_success) - mig0)) promote_success=$(vmstat pgpromote_success)"
-	if [ $pass = kp ]; then
+	if [ "$pass" = kp ]; then
 		sed 's/^/# MMST-STAT /' /sys/kernel/debug/kpromoted/stats
 		n=$((n + 1))
 		if rmmod kpromoted; then
