@@ -8,7 +8,8 @@
 #     passes, the same difference for another release fails; one result in both passes
 #     passes; a case that fails only without kpromoted passes as a TODO, listed or not;
 #   - a kp pass that promoted nothing fails;
-#   - summary.py counts those verdicts as README's tables show them.
+#   - summary.py counts those verdicts as README's tables show them;
+#   - the programs' heap at two addresses (randomisation back) fails.
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -74,6 +75,14 @@ check "summary.py: a listed difference is counted explained, none unexplained" \
 	grep -q '^| relA (12:00) | ? | [0-9]* | 0 | 2 | 0 | [0-9]* | 3 s + 3 s | 10 + 10 | 7 pages | ? pages |$' "$t/summary"
 check "summary.py: a failure only without kpromoted is counted in its own column" \
 	grep -q '^| relA (12:01) | ? | [0-9]* | 0 | 0 | 2 | [0-9]* | 3 s + 3 s | 10 + 10 | 7 pages | ? pages |$' "$t/summary"
+# The programs' layout: one heap address twice passes, two different ones fail.
+heap='# MMST-LAYOUT heap of a program under kp_slow'
+{ echo "$heap: 005ec000-0060e000 rw-p 00000000 00:00 0 [heap]"; echo "$heap: 005ec000-0060e000 rw-p 00000000 00:00 0 [heap]"; cat "$t/log"; } >"$t/fixed"
+{ echo "$heap: 005ec000-0060e000 rw-p 00000000 00:00 0 [heap]"; echo "$heap: 3fe51000-3fe73000 rw-p 00000000 00:00 0 [heap]"; cat "$t/log"; } >"$t/random"
+check "one heap address in every MMST-LAYOUT line passes" sh -c \
+	"python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/fixed' | grep -q '^ok .*one address-space layout (heap at 005ec000-0060e000, 005ec000-0060e000)'"
+check "two different heap addresses fail (randomisation is back)" sh -c \
+	"! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/random' >'$t/out.random' && grep -q '^not ok .*one address-space layout' '$t/out.random'"
 # 6.1's ksm_tests prints a bare OK or Not OK: its one case, "result".
 {
 	printf '# MMST-BEGIN pass=base test=ksm_tests@merge\n# OK\n# MMST-END pass=base test=ksm_tests@merge rc=0 secs=0\n'
