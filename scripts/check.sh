@@ -136,6 +136,11 @@ for rel in "${releases[@]}"; do
 	add_row "mm-$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^cmp=//p' "$mmresult")" $((SECONDS - t))
 done
 
+# Each difference with what the program printed before it (compare.py's "#   " lines).
+kp_mm_differences() {
+	awk '/^not ok/ { show = 1; print "  " $0; next } show && /^#   / { print "  " $0; next } { show = 0 }' "$1"
+}
+
 echo
 echo "== check summary"
 printf '%-12s %-28s %6s %6s %7s  %-4s %8s\n' what kernel passed failed skipped res time
@@ -150,7 +155,7 @@ for rel in "${releases[@]}"; do
 	mmcmp=
 	[[ -f $LOGDIR/check-mm-$rel.result ]] && mmcmp=$(sed -n 's/^cmp=//p' "$LOGDIR/check-mm-$rel.result")
 	[[ -n $mmcmp && -f $mmcmp ]] && grep -q '^not ok' "$mmcmp" &&
-		printf 'mm-%s differences:\n%s\n' "$rel" "$(grep '^not ok' "$mmcmp" | sed 's/^/  /')"
+		printf 'mm-%s differences:\n%s\n' "$rel" "$(kp_mm_differences "$mmcmp")"
 done
 echo "total time: $(kp_fmt_secs $((SECONDS - t0)))"
 line="$total_pass passed, $total_fail failed"

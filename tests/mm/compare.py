@@ -40,6 +40,8 @@ KH_ERR = re.compile(r'^([^.][^.]*?)\.\.\.\s*([a-zA-Z_]+\([A-Z_a-z, ]*\)): (.+)$'
 KH_FATAL = re.compile(r'^([^.][^.]*?)\.\.\.\s*(Failed to [^.]+)$')
 # khugepaged's last check restores the settings, under whichever test ran last: one case.
 KH_CLEANUP = 'Restore THP and khugepaged settings'
+# Lines of a program's output shown with an unexplained difference (the pass that failed).
+EVIDENCE_LINES = 12
 # uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
 # "ERROR: ..." after the "..." and ends the program.
 UFFD_CASE = re.compile(r'^Testing (.*?)\.\.\. ?(done|skipped|ERROR)?(.*)$')
@@ -64,6 +66,8 @@ def parse(path):
     ended = {'base': {}, 'kp': {}}      # pass -> program -> (rc, secs, migrated)
     stats, passinfo, trace = {}, {}, {'base': [], 'kp': []}
     layout = []                         # MMST-LAYOUT: a program's heap, as run.sh saw it
+    output = {'base': {}, 'kp': {}}     # pass -> program -> its output lines
+    where = {'base': {}, 'kp': {}}      # pass -> program -> {case: index of its result line}
     cur = None
     seen = {}
     def lines_of(f):
@@ -91,6 +95,8 @@ def parse(path):
             if m:
                 cur = (m.group(1), m.group(2))
                 passes[cur[0]][cur[1]] = {}
+                output[cur[0]][cur[1]] = []
+                where[cur[0]][cur[1]] = {}
                 seen = {}
                 sub = '-'
                 run = None
@@ -118,6 +124,8 @@ def parse(path):
             if not cur or not line.startswith('# '):
                 continue
             inner = ANSI.sub('', line[2:]).strip()
+            output[cur[0]][cur[1]].append(inner)
+            at = len(output[cur[0]][cur[1]]) - 1
             m = KH_RUN.match(inner)
             if m:
                 sub = m.group(1)
@@ -131,10 +139,12 @@ def parse(path):
                 desc = m.group(1)
                 res = {'done': 'ok', 'skipped': 'skip'}.get(m.group(2), 'not ok')
                 passes[cur[0]][cur[1]][desc] = res
+                where[cur[0]][cur[1]][desc] = at
                 continue
             # 6.1's ksm_tests prints its one verdict as a bare "OK" or "Not OK".
             if cur[1].startswith('ksm_tests') and inner in ('OK', 'Not OK'):
                 passes[cur[0]][cur[1]]['result'] = 'ok' if inner == 'OK' else 'not ok'
+                where[cur[0]][cur[1]]['result'] = at
                 continue
             m = CASE.match(inner)
             if not m:
@@ -154,6 +164,7 @@ def parse(path):
                 if seen[desc] > 1:
                     desc += ' #%d' % seen[desc]
                 passes[cur[0]][cur[1]][desc] = result
+                where[cur[0]][cur[1]][desc] = at
                 continue
             desc = m.group(2).strip()
             result = 'ok' if m.group(1) == 'ok' else 'not ok'
@@ -174,7 +185,8 @@ def parse(path):
             if seen[key] > 1:
                 key += ' #%d' % seen[key]
             passes[cur[0]][cur[1]][key] = result
-    return passes, ended, stats, passinfo, trace, layout
+            where[cur[0]][cur[1]][key] = at
+    return passes, ended, stats, passinfo, trace, layout, output, where
 
 
 def failed(result):
@@ -216,12 +228,26 @@ def main():
     ap.add_argument('taplog')
     a = ap.parse_args()
 
-    passes, ended, stats, passinfo, trace, layout = parse(a.taplog)
+    passes, ended, stats, passinfo, trace, layout, output, where = parse(a.taplog)
     expected = load_expected(a.expected, a.release)
     lines = []
 
-    def emit(ok, text):
-        lines.append(('ok' if ok else 'not ok', text))
+    def emit(ok, text, evidence=()):
+        lines.append(('ok' if ok else 'not ok', text) + ((list(evidence),) if evidence else ()))
+
+    def evidence(prog, case, results):
+        # What the program printed up to the result, in each pass where it failed: often
+        # all a CI page shows of a difference that came once (the "not ok" alone says
+        # nothing of why: "Didn't migrate", ENOMEM, a timeout).
+        ev = []
+        for p, r in zip(('base', 'kp'), results):
+            if passed(r) or r == 'skip':
+                continue
+            out = output[p].get(prog, [])
+            end = where[p].get(prog, {}).get(case, len(out) - 1) + 1
+            for ln in out[max(0, end - EVIDENCE_LINES):end]:
+                ev.append('%s| %s' % (p, ln[:200]))
+        return ev
 
     emit(a.guest_rc == '0', 'guest run of both passes (vm-run exit %s)' % a.guest_rc)
     programs = sorted(set(ended['base']) | set(ended['kp']) | set(passes['base']) | set(passes['kp']))
@@ -303,7 +329,8 @@ def main():
             if why:
                 emit(True, '%s (without kpromoted: %s, with: %s; expected: %s)' % (name, rb, rk, why))
             else:
-                emit(False, '%s (without kpromoted: %s, with: %s)' % (name, rb, rk))
+                emit(False, '%s (without kpromoted: %s, with: %s)' % (name, rb, rk),
+                     evidence(prog, case, (rb, rk)))
     if 'migration' in passes['base']:
         mig = passes['base']['migration']
         ran = [c for c, r in mig.items() if r != 'skip']
@@ -336,8 +363,10 @@ def main():
             print('# kpromoted %s %d' % (k, stats[k]))
     print('1..%d' % len(lines))
     bad = 0
-    for i, (res, text) in enumerate(lines, 1):
+    for i, (res, text, *ev) in enumerate(lines, 1):
         print('%s %d %s: %s' % (res, i, a.release, text))
+        for ln in (ev[0] if ev else []):
+            print('#   %s' % ln)
         bad += res != 'ok'
     return 1 if bad else 0
 

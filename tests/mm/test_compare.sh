@@ -60,6 +60,10 @@ check "a result the same in both passes passes" \
 	grep -q "^ok .*collapse_full (madvise:anon): Collapse fully populated PTE table$" "$t/out.relA"
 check "the same difference, not listed for this release, fails" sh -c "! python3 -B '$here/compare.py' --release relB --expected '$t/expected' '$t/log' >'$t/out.relB'"
 check "... and names it" grep -q "^not ok .*$case_name (without kpromoted: ok, with: not ok)$" "$t/out.relB"
+check "... with what the program printed up to it in the pass that failed" \
+	sh -c "grep -A8 '^not ok .*$case_name' '$t/out.relB' | grep -q '^#   kp| Run test: collapse_compound_extreme' &&
+		grep -A8 '^not ok .*$case_name' '$t/out.relB' | grep -q '^#   kp| .*130/512...Failed to allocate huge page' &&
+		! grep -q '^#   base|' '$t/out.relB'"
 check "a failure only without kpromoted passes, for a release it is not listed for" \
 	python3 -B "$here/compare.py" --release relB --expected "$t/expected" "$t/baseonly"
 check "... as a TODO that names it" sh -c "python3 -B '$here/compare.py' --release relB --expected '$t/expected' '$t/baseonly' | grep -q '^ok .*$case_name # TODO failed only without kpromoted (without: not ok, with: ok)'"
