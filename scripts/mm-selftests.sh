@@ -17,7 +17,8 @@
 #      2026-12-05), KP_MMST_KSM_EVIDENCE=1 (after the
 #      passes, ksm_functional_tests 4 more times with kpromoted observing/promoting: docs/mm-selftests.md),
 #      KP_MMST_PASSES (default "base kp"; "base kp kp kp" hunts a rare difference: each kp
-#      pass loads and unloads kpromoted, the comparison reads the last), KP_RESULT_FILE (as vm-run).
+#      pass loads and unloads kpromoted, the comparison reads the last), KP_MMST_PARAMS (more
+#      module parameters for the kp passes, e.g. "sources=mglru"), KP_RESULT_FILE (as vm-run).
 # Output: the comparison as TAP in $KP_CACHE/logs/mm-RELEASE-<stamp>.compare.tap (its path
 # as cmp=... in KP_RESULT_FILE), the guest's in the usual vm-run logs.
 set -euo pipefail
@@ -141,6 +142,8 @@ echo "${KP_MMST_DEMOTE_MS:-500}" >"$stage/mmst/demote_ms"
 echo "${KP_MMST_PLACEMENT:-fill}" >"$stage/mmst/placement"
 [[ -n ${KP_MMST_KSM_EVIDENCE:-} ]] && touch "$stage/mmst/ksm_evidence"
 echo "${KP_MMST_PASSES:-base kp}" >"$stage/mmst/passes"
+# More module parameters for the kp passes, after run.sh's own (the last word wins).
+echo "${KP_MMST_PARAMS:-}" >"$stage/mmst/kp.params"
 
 step "initramfs"
 image=$OUT/initramfs-mmst.cpio.gz
