@@ -3,13 +3,19 @@
 
 Usage: patch-migration.py MIGRATION_C
 Idempotent; exits 1 when the source does not have the shape expected.
-- RUNTIME (20 s per case; 60 in 6.1) becomes 3: both passes must fit in CI's time. Each
-  case's harness timeout is 2 * RUNTIME: 6 s, of which the setup takes well under 1 s here.
+- RUNTIME (20 s per case; 60 in 6.1) becomes 3: both passes must fit in CI's time.
 - Where migrate() still fails on the first page move_pages(2) did not move (6.1), the retry
   upstream added in 6.12 ("selftests/mm: Relax test to fail after 100 migration failures",
   Dev Jain, 2024): a thread faulting on the page while it is unmapped takes a reference and
   the migration fails with -EAGAIN, as in the base pass without kpromoted on 6.1
   (docs/mm-selftests.md, bookworm). 100 consecutive failures still fail the case.
+- Each case's timeout, 2 * RUNTIME upstream (40 s), would be 6 s with the RUNTIME above: 3 s
+  of margin over a loop that runs 3 s, under TCG, whose timing swings tenfold. It becomes
+  CASE_TIMEOUT, 30 s: a hang in the migration-entry wait paths still fails the case.
+- migrate() prints what it did as a "# kp:" line when it returns (moves, failed moves and
+  the most in a row, its longest move_pages(2) call, elapsed time): the evidence of why a
+  case failed, in the log (bookworm's shared_anon failed once in CI, 2026-12-05, with no
+  output kept).
 """
 import re
 import sys
@@ -44,5 +50,80 @@ if 'MAX_RETRIES' not in out:
         sys.exit('%s: migrate() not as in 6.1, no retry added' % path)
     out = out.replace(old, new).replace(decl, decl + '\tint failures = 0;\n')
     out = out.replace('#define RUNTIME (3)\n', '#define RUNTIME (3)\n#define MAX_RETRIES 100\n', 1)
+n = len(re.findall(r'^TEST_F_TIMEOUT\(migration, \w+, 2\*RUNTIME\)$', out, flags=re.M))
+out = re.sub(r'^(TEST_F_TIMEOUT\(migration, \w+, )2\*RUNTIME\)$', r'\1CASE_TIMEOUT)', out, flags=re.M)
+if 'CASE_TIMEOUT' not in out or (n == 0 and '#define CASE_TIMEOUT' not in out):
+    sys.exit('%s: no TEST_F_TIMEOUT(migration, ..., 2*RUNTIME)' % path)
+if '#define CASE_TIMEOUT' not in out:
+    out = out.replace('#define RUNTIME (3)\n', '#define RUNTIME (3)\n#define CASE_TIMEOUT (30)\n', 1)
+if 'kp_mig_report' not in out:
+    # C added to migrate(): the stuck bound, the clock of the last move, the report.
+    helpers = """/*
+ * kpromoted's harness (tests/mm/patch-migration.py): a page counts as stuck after
+ * MAX_RETRIES failed moves in a row AND STUCK_MS without a move, and migrate() says
+ * what it did when it returns.
+ */
+#define STUCK_MS 1000
+static struct timespec kp_last_ok;
+static int kp_moves, kp_retried, kp_in_a_row;
+static long kp_longest_ms, kp_stuck_ms;
+
+static long kp_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static void kp_mig_report(const char *how, const struct timespec *ts1)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	printf("# kp: migrate() %s after %ld ms: %d moves, %d failed (at most %d in a row, "
+	       "for %ld ms), longest move_pages %ld ms\\n",
+	       how, kp_ms(ts1, &now), kp_moves, kp_retried, kp_in_a_row, kp_stuck_ms,
+	       kp_longest_ms);
+	fflush(stdout);
+}
+
+"""
+    timed = """		kp_moves++;
+		{
+			struct timespec t3;
+
+			clock_gettime(CLOCK_MONOTONIC, &t3);
+			if (kp_ms(&ts2, &t3) > kp_longest_ms)
+				kp_longest_ms = kp_ms(&ts2, &t3);
+			if (!ret)
+				kp_last_ok = t3;
+			else if (kp_ms(&kp_last_ok, &t3) > kp_stuck_ms)
+				kp_stuck_ms = kp_ms(&kp_last_ok, &t3);
+		}
+"""
+    call = ('\t\tret = move_pages(0, 1, (void **) &ptr, &n2, &status,\n'
+            '\t\t\t\tMPOL_MF_MOVE_ALL);\n')
+    edits = [
+        ('int migrate(uint64_t *ptr, int n1, int n2)\n{\n',
+         helpers + 'int migrate(uint64_t *ptr, int n1, int n2)\n{\n'),
+        ('\tif (clock_gettime(CLOCK_MONOTONIC, &ts1))\n\t\treturn -1;\n',
+         '\tif (clock_gettime(CLOCK_MONOTONIC, &ts1))\n\t\treturn -1;\n\tkp_last_ok = ts1;\n'),
+        ('\t\tif (ts2.tv_sec - ts1.tv_sec >= RUNTIME)\n\t\t\treturn 0;\n',
+         '\t\tif (ts2.tv_sec - ts1.tv_sec >= RUNTIME) {\n'
+         '\t\t\tkp_mig_report("ended", &ts1);\n'
+         '\t\t\treturn 0;\n'
+         '\t\t}\n'),
+        (call, call + timed),
+        ('\t\t\t\tif (++failures < MAX_RETRIES)\n',
+         '\t\t\t\tkp_retried++;\n'
+         '\t\t\t\tif (failures + 1 > kp_in_a_row)\n'
+         '\t\t\t\t\tkp_in_a_row = failures + 1;\n'
+         '\t\t\t\tif (++failures < MAX_RETRIES ||\n'
+         '\t\t\t\t    kp_ms(&kp_last_ok, &ts2) < STUCK_MS)\n'),
+        ('\t\t\treturn -2;\n',
+         '\t\t\tkp_mig_report("failed", &ts1);\n\t\t\treturn -2;\n'),
+    ]
+    for a, b in edits:
+        if out.count(a) != 1:
+            sys.exit('%s: migrate() not in the expected shape, no report added' % path)
+        out = out.replace(a, b)
 if out != src:
     open(path, 'w').write(out)
