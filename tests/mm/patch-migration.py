@@ -8,7 +8,11 @@ Idempotent; exits 1 when the source does not have the shape expected.
   upstream added in 6.12 ("selftests/mm: Relax test to fail after 100 migration failures",
   Dev Jain, 2024): a thread faulting on the page while it is unmapped takes a reference and
   the migration fails with -EAGAIN, as in the base pass without kpromoted on 6.1
-  (docs/mm-selftests.md, bookworm). 100 consecutive failures still fail the case.
+  (docs/mm-selftests.md, bookworm). 100 consecutive failures fail the case only once no
+  move has succeeded for STUCK_MS, 1 s: under TCG a failed move takes 0.2 ms, 100 of them
+  20 ms, less than the host may leave the vCPU that holds the page unscheduled, and the
+  base pass failed so too (docs/mm-selftests.md, "migration: shared_anon on 6.1"). A page
+  that stays unmovable still fails: 6.12's shared_anon_htlb does, after 1 s, in both passes.
 - Each case's timeout, 2 * RUNTIME upstream (40 s), would be 6 s with the RUNTIME above: 3 s
   of margin over a loop that runs 3 s, under TCG, whose timing swings tenfold. It becomes
   CASE_TIMEOUT, 30 s: a hang in the migration-entry wait paths still fails the case.
