@@ -136,11 +136,6 @@ for rel in "${releases[@]}"; do
 	add_row "mm-$rel" "${kernel:-?}" "$rc" "$(sed -n 's/^cmp=//p' "$mmresult")" $((SECONDS - t))
 done
 
-# Each difference with what the program printed before it (compare.py's "#   " lines).
-kp_mm_differences() {
-	awk '/^not ok/ { show = 1; print "  " $0; next } show && /^#   / { print "  " $0; next } { show = 0 }' "$1"
-}
-
 echo
 echo "== check summary"
 printf '%-12s %-28s %6s %6s %7s  %-4s %8s\n' what kernel passed failed skipped res time

@@ -173,6 +173,12 @@ kp_tap_count() {
 # Elapsed seconds as "3m07s".
 kp_fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
+# kp_mm_differences FILE: each "not ok" of an mm-selftests comparison (tests/mm/compare.py)
+# with the lines of the program's output compare.py put under it ("#   PASS| ...").
+kp_mm_differences() {
+	awk '/^not ok/ { show = 1; print "  " $0; next } show && /^#   / { print "  " $0; next } { show = 0 }' "$1"
+}
+
 # kp_tap_failures FILE: every failed subtest of a TAP log with the lines it printed (its
 # TH_LOG figures and failed expectations), at most 12 lines each, so a summary can say
 # what failed and by how much without the whole log.

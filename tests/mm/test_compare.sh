@@ -64,6 +64,10 @@ check "... with what the program printed up to it in the pass that failed" \
 	sh -c "grep -A8 '^not ok .*$case_name' '$t/out.relB' | grep -q '^#   kp| Run test: collapse_compound_extreme' &&
 		grep -A8 '^not ok .*$case_name' '$t/out.relB' | grep -q '^#   kp| .*130/512...Failed to allocate huge page' &&
 		! grep -q '^#   base|' '$t/out.relB'"
+check "make check's summary shows the difference with those lines, and nothing else" \
+	sh -c "KP_CACHE='$t/cache' bash -c '. \"$here/../../scripts/lib.sh\"; kp_mm_differences \"$t/out.relB\"' >'$t/diffs' &&
+		grep -q '^  not ok .*$case_name' '$t/diffs' && grep -q '^  #   kp| Run test: collapse_compound_extreme' '$t/diffs' &&
+		! grep -q '^  ok \|^  # pass\|^  # kpromoted' '$t/diffs'"
 check "a failure only without kpromoted passes, for a release it is not listed for" \
 	python3 -B "$here/compare.py" --release relB --expected "$t/expected" "$t/baseonly"
 check "... as a TODO that names it" sh -c "python3 -B '$here/compare.py' --release relB --expected '$t/expected' '$t/baseonly' | grep -q '^ok .*$case_name # TODO failed only without kpromoted (without: not ok, with: ok)'"
