@@ -9,7 +9,8 @@
 #     passes; a case that fails only without kpromoted passes as a TODO, listed or not;
 #   - a kp pass that promoted nothing fails;
 #   - summary.py counts those verdicts as README's tables show them;
-#   - the programs' heap at two addresses (randomisation back) fails.
+#   - the programs' heap at two addresses (randomisation back) fails;
+#   - migration giving up on a page that moved within the last second fails.
 here=$(cd "$(dirname "$0")" && pwd)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -91,6 +92,21 @@ check "one heap address in every MMST-LAYOUT line passes" sh -c \
 	"python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/fixed' | grep -q '^ok .*one address-space layout (heap at 005ec000-0060e000, 005ec000-0060e000)'"
 check "two different heap addresses fail (randomisation is back)" sh -c \
 	"! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/random' >'$t/out.random' && grep -q '^not ok .*one address-space layout' '$t/out.random'"
+# migration's report: giving up after 100 failed moves in 20 ms breaks the 1 s rule.
+mig() { # PASS REPORT
+	printf '# MMST-BEGIN pass=%s test=migration\n# # kp: migrate() %s\n# ok 1 migration.shared_anon\n' "$1" "$2"
+	printf '# MMST-END pass=%s test=migration rc=0 secs=3 migrated=10\n' "$1"
+}
+stuck='failed after 1006 ms: 223 moves, 223 failed (at most 223 in a row, for 1006 ms), longest move_pages 34 ms'
+early='failed after 300 ms: 90 moves, 100 failed (at most 100 in a row, for 20 ms), longest move_pages 1 ms'
+ended='ended after 2973 ms: 775 moves, 13 failed (at most 13 in a row, for 3 ms), longest move_pages 13 ms'
+{ mig base "$stuck"; mig kp "$ended"; echo '# MMST-STAT promoted_pages 7'; } >"$t/mig_ok"
+{ mig base "$ended"; mig kp "$early"; echo '# MMST-STAT promoted_pages 7'; } >"$t/mig_early"
+check "migration: giving up on a page stuck for 1 s keeps the rule" sh -c \
+	"python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/mig_ok' | grep -q '^ok .*migration gave up only on pages stuck for 1000 ms (2 reports)'"
+check "... giving up after 100 failed moves in 20 ms breaks it, and shows the report" sh -c \
+	"! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/mig_early' >'$t/out.early' &&
+		grep -A1 '^not ok .*migration gave up only' '$t/out.early' | grep -q '^#   kp| # kp: migrate() failed after 300 ms'"
 # 6.1's ksm_tests prints a bare OK or Not OK: its one case, "result".
 {
 	printf '# MMST-BEGIN pass=base test=ksm_tests@merge\n# OK\n# MMST-END pass=base test=ksm_tests@merge rc=0 secs=0\n'
