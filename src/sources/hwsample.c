@@ -46,7 +46,8 @@
 struct kp_hws_cpu {
 	struct perf_event *event;
 	int err;			/* why this CPU has no counter (0: it has one) */
-	unsigned long win_start;	/* jiffies: the rate window */
+	u64 win_start;			/* ns (NMI-safe monotonic clock): the rate window */
+	u64 win_period;			/* the period the window began at */
 	u32 win_count;
 	u64 period;			/* the counter's period now */
 	u64 want;			/* the period the handler asks for */
@@ -64,7 +65,6 @@ struct kp_hws {
 	struct work_struct adjust;
 	u64 base;			/* the configured period */
 	u32 quota;			/* samples per window per CPU */
-	unsigned long win_jiffies;
 	char note[96];			/* how it samples: for debugfs */
 	char why[160];			/* why it could not start */
 };
@@ -79,22 +79,40 @@ static bool kp_hws_slow_pfn(unsigned long pfn)
 	return kp_node_is_slow(page_to_nid(pfn_to_page(pfn)));
 }
 
-/* The per-CPU ceiling: true when this sample is over it. */
+/* Asks the period work for `next` (from NMI: a flag and an irq_work). */
+static void kp_hws_want(struct kp_hws *h, struct kp_hws_cpu *c, u64 next)
+{
+	if (next != READ_ONCE(c->period) && next != READ_ONCE(c->want)) {
+		WRITE_ONCE(c->want, next);
+		irq_work_queue(&h->kick);
+	}
+}
+
+static u64 kp_hws_next(struct kp_hws *h, struct kp_hws_cpu *c, u32 count, u64 elapsed)
+{
+	return kp_hws_next_period(count, elapsed, h->quota, KP_HWS_WINDOW_MS * NSEC_PER_MSEC,
+				  READ_ONCE(c->period), h->base);
+}
+
+/*
+ * The per-CPU ceiling: true when this sample is over it. A window is judged
+ * when it ends, unless the period changed in it (its count mixes two
+ * rates); the sample that passes the quota asks for a longer period at once.
+ */
 static bool kp_hws_over_ceiling(struct kp_hws *h, struct kp_hws_cpu *c)
 {
-	unsigned long now = jiffies;
+	u64 now = ktime_get_mono_fast_ns(), period = READ_ONCE(c->period);
 
-	if (time_after_eq(now, c->win_start + h->win_jiffies)) {
-		u64 next = kp_hws_next_period(c->win_count, h->quota, READ_ONCE(c->period), h->base);
-
+	if (now - c->win_start >= KP_HWS_WINDOW_MS * NSEC_PER_MSEC) {
+		if (period == c->win_period)
+			kp_hws_want(h, c, kp_hws_next(h, c, c->win_count, now - c->win_start));
 		c->win_start = now;
+		c->win_period = period;
 		c->win_count = 0;
-		if (next != READ_ONCE(c->period) && next != READ_ONCE(c->want)) {
-			WRITE_ONCE(c->want, next);
-			irq_work_queue(&h->kick);
-		}
 	}
-	return ++c->win_count > h->quota;
+	if (++c->win_count == h->quota + 1)
+		kp_hws_want(h, c, kp_hws_next(h, c, c->win_count, now - c->win_start));
+	return c->win_count > h->quota;
 }
 
 static void kp_hws_overflow(struct perf_event *event, struct perf_sample_data *data,
@@ -169,10 +187,11 @@ static int kp_hws_cpu_online(unsigned int cpu, struct hlist_node *node)
 	attr.sample_period = h->base;
 	ev = perf_event_create_kernel_counter(&attr, cpu, NULL, kp_hws_overflow, h);
 	mutex_lock(&h->lock);
-	c->win_start = jiffies;
+	c->win_start = ktime_get_mono_fast_ns();
 	c->win_count = 0;
 	c->want = 0;
 	c->period = h->base;
+	c->win_period = h->base;
 	if (IS_ERR(ev)) {
 		c->err = PTR_ERR(ev);
 		c->event = NULL;
@@ -338,7 +357,6 @@ static int kp_hws_start(struct kp_hws *h, const char **why)
 		return -EINVAL;
 	h->base = d->period();
 	h->quota = kp_hws_window_quota(kp_cfg.hwsample_max_rate);
-	h->win_jiffies = max(1UL, msecs_to_jiffies(KP_HWS_WINDOW_MS));
 	mutex_init(&h->lock);
 	init_irq_work(&h->kick, kp_hws_kick);
 	INIT_WORK(&h->adjust, kp_hws_adjust);

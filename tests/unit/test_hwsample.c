@@ -147,6 +147,8 @@ static void test_weight(void)
 	CHECK(kp_hws_weight(1000, 0) == KP_HEAT_UNIT, "no reference: one sighting");
 }
 
+#define W (128ull * 1000000)	/* the window, ns */
+
 static void test_throttle(void)
 {
 	u64 p = 65536;
@@ -154,13 +156,32 @@ static void test_throttle(void)
 
 	CHECK(kp_hws_window_quota(2000) == 256, "2000/s: 256 per 128 ms window");
 	CHECK(kp_hws_window_quota(1) == 1, "the smallest ceiling still lets one through");
-	CHECK(kp_hws_next_period(257, 256, p, p) == 2 * p, "over the ceiling: the period doubles");
-	CHECK(kp_hws_next_period(256, 256, p, p) == p, "at the ceiling: kept");
-	CHECK(kp_hws_next_period(10, 256, p, p) == p, "quiet, at the base: never below it");
-	CHECK(kp_hws_next_period(10, 256, 4 * p, p) == 2 * p, "quiet above the base: halves");
-	CHECK(kp_hws_next_period(100, 256, 4 * p, p) == 4 * p, "between a quarter and the ceiling: kept");
+	CHECK(kp_hws_next_period(257, W, 256, W, p, p) == 2 * p,
+	      "a window just over the ceiling: the period doubles");
+	CHECK(kp_hws_next_period(256, W, 256, W, p, p) == p, "at the ceiling: kept");
+	CHECK(kp_hws_next_period(10, W, 256, W, p, p) == p, "quiet, at the base: never below it");
+	CHECK(kp_hws_next_period(10, W, 256, W, 4 * p, p) == 2 * p, "quiet above the base: halves");
+	CHECK(kp_hws_next_period(100, W, 256, W, 4 * p, p) == 4 * p,
+	      "between a quarter and the ceiling: kept");
+	/* The quota passed early in a window: the rate it shows, in one step. */
+	CHECK(kp_hws_next_period(257, W / 4, 256, W, p, p) == 8 * p,
+	      "4x the ceiling's rate: 8x the period at once (4x would sit on the ceiling)");
+	CHECK(kp_hws_next_period(257, W / 3, 256, W, p, p) == 4 * p,
+	      "3x the ceiling's rate: 4x the period");
+	CHECK(kp_hws_next_period(14, 3700000, 13, W, p, p) == 64 * p,
+	      "3800/s against 100/s (the guest test's numbers): 38x, capped at 64x");
+	CHECK(kp_hws_next_period(14, 0, 13, W, p, p) == 64 * p, "no time seen: as fast as can be");
+	CHECK(kp_hws_next_period(257, W / 4, 256, W, 16 * p, p) == 64 * p,
+	      "a raise from a raised period stops at the cap");
+	/* A window stretched by a CPU that took no sample: judged by its rate. */
+	CHECK(kp_hws_next_period(300, 2 * W, 256, W, 4 * p, p) == 4 * p,
+	      "300 samples over two windows: under the ceiling's rate, kept");
+	CHECK(kp_hws_next_period(2, 3600ull * 1000000000, 256, W, 4 * p, p) == 2 * p,
+	      "an hour's gap: quiet, halves once");
+	CHECK(kp_hws_next_period(~0ull, ~0ull, ~0u, W, p, p) == p,
+	      "the largest inputs do not overflow into a wrong answer");
 	for (i = 0; i < 20; i++)
-		p = kp_hws_next_period(100000, 256, p, 65536);
+		p = kp_hws_next_period(100000, W, 256, W, p, 65536);
 	CHECK(p == 65536ull << KP_HWS_MAX_SHIFT, "never beyond 2^%d x the base", KP_HWS_MAX_SHIFT);
 	CHECK((p & 15) == 0, "stays a multiple of 16 (IBS)");
 }

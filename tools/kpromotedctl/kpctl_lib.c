@@ -418,7 +418,7 @@ const struct kpctl_metric kpctl_metrics[] = {
 	  "Samples over the per-CPU ceiling: dropped"),
 	C("hwsample_lost", "hwsample_lost_total", "Samples without a usable data address"),
 	C("hwsample_period_raised", "hwsample_period_raised_total",
-	  "Times the sampling period doubled to stay under the ceiling"),
+	  "Times the sampling period was raised to stay under the ceiling"),
 	{ "promote_ns", "promote_seconds_total", true, false, 1000000000, NULL, NULL,
 	  "Time the workers spent on batches: grabbing, isolating, migrating" },
 	{ "promote_busy_ns", "promote_busy_seconds_total", true, false, 1000000000, NULL, NULL,
