@@ -47,6 +47,7 @@
 	X(demoted_for_room)	/* cold fast pages demoted in exchange */ \
 	X(room_kswapd_woken)	/* at that bound below the low watermark: kswapd woken to lift it */ \
 	X(room_owed_full)	/* full fast node: its demoted-not-yet-filled bound reached (per run) */ \
+	X(room_forgiven)	/* pages no longer owed: others took that room, unpaid for 2 s */ \
 	X(room_armed)		/* fast pages whose accessed bits were cleared to find cold ones */ \
 	X(room_kept)		/* of those, found in use: they stay */	\
 	X(room_kept_flushed)	/* found idle, then in use after a TLB flush */ \

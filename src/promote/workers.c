@@ -19,6 +19,7 @@
 #include "kpromoted/bucket.h"
 #include "kpromoted/compat.h"
 #include "kpromoted/promote.h"
+#include "kpromoted/room_debt.h"
 #include "kpromoted/stats.h"
 #include "kpromoted/trace.h"
 
@@ -58,6 +59,7 @@ struct kp_node_worker {
 	u32 nr_pending;
 	unsigned long credit;		/* pages demoted for room, not yet filled */
 	unsigned long asked;		/* pages being demoted for room right now */
+	unsigned long unpaid_since;	/* jiffies: the debt began or was last paid down */
 	unsigned long room_retry;	/* jiffies: waiting for room, do not look before */
 	u32 busy;			/* lanes at work on a batch */
 	u64 busy_since;			/* ns: when busy last went from 0 to 1 */
@@ -249,7 +251,10 @@ static unsigned long kp_exchange_room(struct kp_node_worker *w)
  * it, and what is owed is bounded: two batches. Room that other
  * allocations take meanwhile is not made again and again; at the bound
  * the exchange waits until its promotions settle the debt, so over any run
- * demoted_for_room <= promoted_pages + the bound, by construction. A node
+ * demoted_for_room <= promoted_pages + the bound + room_forgiven, by
+ * construction, and room_forgiven grows by at most the bound every
+ * KP_ROOM_FORGIVE_MS: only room others took and nothing paid for that long
+ * is forgiven (room_debt.h). A node
  * the kernel's kswapd cannot demote from (no demotion target in its tiers:
  * 6.1, slow_nodes=) may also owe its low watermark: below it, no kswapd
  * lifts it, and the exchange must first demote it above it.
@@ -275,7 +280,8 @@ static unsigned long kp_owed_max(int nid)
  */
 static unsigned long kp_batch_room(struct kp_node_worker *w, unsigned long want)
 {
-	unsigned long room = kp_node_room(w->nid), usable, ask, got, max;
+	unsigned long room = kp_node_room(w->nid), usable, ask, got, max, owed, forgiven;
+	long above_low;
 
 	if (room >= want)
 		return room;
@@ -283,12 +289,21 @@ static unsigned long kp_batch_room(struct kp_node_worker *w, unsigned long want)
 	if (usable >= want - room || kp_room_unavailable(w->nid))
 		return room + usable;
 	max = kp_owed_max(w->nid);
-	/* What is asked counts as owed while it is made: lanes never owe more together. */
+	above_low = kp_compat_node_room(w->nid, true);
 	spin_lock(&w->lock);
+	/* Room others took and nothing paid for a while: no longer owed (room_debt.h). */
+	owed = kp_room_debt(w->credit, above_low, jiffies_to_msecs(jiffies - w->unpaid_since));
+	forgiven = w->credit - owed;
+	if (forgiven) {
+		w->credit = owed;
+		w->unpaid_since = jiffies;
+	}
+	/* What is asked counts as owed while it is made: lanes never owe more together. */
 	ask = w->credit + w->asked < max ? min(want - room - usable,
 					       max - w->credit - w->asked) : 0;
 	w->asked += ask;
 	spin_unlock(&w->lock);
+	kp_stat_add(KP_STAT_room_forgiven, forgiven);
 	if (!ask) {
 		kp_stat_inc(KP_STAT_room_owed_full);
 		/*
@@ -311,6 +326,8 @@ static unsigned long kp_batch_room(struct kp_node_worker *w, unsigned long want)
 	got = kp_room_make(w->nid, ask, READ_ONCE(w->nr_pending));
 	spin_lock(&w->lock);
 	w->asked -= ask;
+	if (!w->credit && got)
+		w->unpaid_since = jiffies;
 	w->credit += got;
 	spin_unlock(&w->lock);
 	return room + kp_exchange_room(w);
@@ -321,7 +338,10 @@ static void kp_credit_use(struct kp_node_worker *w, unsigned long used, unsigned
 	if (used <= room_free)
 		return;
 	spin_lock(&w->lock);
-	w->credit -= min(w->credit, used - room_free);
+	if (w->credit) {
+		w->credit -= min(w->credit, used - room_free);
+		w->unpaid_since = jiffies;
+	}
 	spin_unlock(&w->lock);
 }
 

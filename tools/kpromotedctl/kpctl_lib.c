@@ -396,6 +396,8 @@ const struct kpctl_metric kpctl_metrics[] = {
 	  "Cold fast-tier pages demoted to make room for hot ones"),
 	C("room_owed_full", "room_owed_full_total",
 	  "Worker runs in which a full fast node's demoted-but-not-yet-filled bound was reached"),
+	C("room_forgiven", "room_forgiven_total",
+	  "Demoted pages no longer owed: other allocations took that room and nothing paid for 2 s"),
 	C("room_kswapd_woken", "room_kswapd_woken_total",
 	  "Of those, runs that found the node below its low watermark and woke its kswapd to lift it"),
 	C("room_armed", "room_armed_total", "Fast-tier pages whose accessed bits the room clock cleared"),
