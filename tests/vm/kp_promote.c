@@ -436,7 +436,7 @@ TEST_F_TIMEOUT(promote, full_fast_node_room_others_take_is_not_owed_for_good, 30
 	memset(&t, 0, sizeof(t));
 	ASSERT_EQ(0, pthread_create(&th, NULL, taker_thread, &t));
 	/* The hot set is read while the other program takes what room it finds. */
-	kp_run_hot(&self->b, self->b.hot + 1, 30);
+	kp_run_hot(&self->b, self->b.hot + 1, 20);
 	t.stop = 1;
 	pthread_join(th, NULL);
 	TH_LOG("after %.0f s: the other program took %ld pages on node 0; hot on node 0 %ld; promoted %lu, demoted %lu, owed %lu of %lu, forgiven %lu",
