@@ -25,6 +25,8 @@ import argparse
 import re
 import sys
 
+from mmlog import MIG_RETRIES, MIG_STUCK_MS, passend
+
 CASE = re.compile(r'^(not ok|ok)\s+\d+\s*(.*)$')
 # khugepaged prints no TAP: "Run test: NAME (MODE)" and then checks "What... OK|Fail|Skip"
 # (coloured, progress joined by carriage returns).
@@ -42,11 +44,9 @@ KH_FATAL = re.compile(r'^([^.][^.]*?)\.\.\.\s*(Failed to [^.]+)$')
 KH_CLEANUP = 'Restore THP and khugepaged settings'
 # Lines of a program's output shown with an unexplained difference (the pass that failed).
 EVIDENCE_LINES = 12
-# migration's migrate() report (tests/mm/patch-migration.py) and its rule: a case gives up
-# after MIG_RETRIES failed moves in a row only once no move has succeeded for MIG_STUCK_MS.
+# migration's migrate() report (tests/mm/patch-migration.py); its rule is in mmlog.py.
 MIG_REPORT = re.compile(r'^# kp: migrate\(\) \w+ after \d+ ms: \d+ moves, \d+ failed '
                         r'\(at most (\d+) in a row, for (\d+) ms\)')
-MIG_RETRIES, MIG_STUCK_MS = 100, 1000
 # uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
 # "ERROR: ..." after the "..." and ends the program.
 UFFD_CASE = re.compile(r'^Testing (.*?)\.\.\. ?(done|skipped|ERROR)?(.*)$')
@@ -120,9 +120,9 @@ def parse(path):
             if m:
                 layout.append(m.group(1).split()[0])
                 continue
-            m = re.match(r'^# MMST-PASSEND (\w+) (.*)', line)
-            if m:
-                passinfo[m.group(1)] = m.group(2)
+            pe = passend(line)
+            if pe:
+                passinfo[pe[0]] = pe[1]
                 continue
             if cur and line.startswith('# # MMST-TRACE failed merges'):
                 trace[cur[0]].append(line[len('# # MMST-TRACE '):])

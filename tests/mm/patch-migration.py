@@ -24,6 +24,8 @@ Idempotent; exits 1 when the source does not have the shape expected.
 import re
 import sys
 
+from mmlog import MIG_RETRIES, MIG_STUCK_MS
+
 path = sys.argv[1]
 src = open(path).read()
 out, n = re.subn(r'^#define RUNTIME\s*\(\d+\)$', '#define RUNTIME (3)', src, flags=re.M)
@@ -53,7 +55,12 @@ if 'MAX_RETRIES' not in out:
     if out.count(old) != 1 or out.count(decl) != 1:
         sys.exit('%s: migrate() not as in 6.1, no retry added' % path)
     out = out.replace(old, new).replace(decl, decl + '\tint failures = 0;\n')
-    out = out.replace('#define RUNTIME (3)\n', '#define RUNTIME (3)\n#define MAX_RETRIES 100\n', 1)
+    out = out.replace('#define RUNTIME (3)\n',
+                      '#define RUNTIME (3)\n#define MAX_RETRIES %d\n' % MIG_RETRIES, 1)
+m = re.search(r'^#define MAX_RETRIES\s+\(?(\d+)\)?\s*$', out, flags=re.M)
+if not m or int(m.group(1)) != MIG_RETRIES:
+    # 6.12 and later have upstream's own: compare.py judges the reports by MIG_RETRIES.
+    sys.exit('%s: MAX_RETRIES is %s, mmlog.MIG_RETRIES %d' % (path, m and m.group(1), MIG_RETRIES))
 n = len(re.findall(r'^TEST_F_TIMEOUT\(migration, \w+, 2\*RUNTIME\)$', out, flags=re.M))
 out = re.sub(r'^(TEST_F_TIMEOUT\(migration, \w+, )2\*RUNTIME\)$', r'\1CASE_TIMEOUT)', out, flags=re.M)
 if 'CASE_TIMEOUT' not in out or (n == 0 and '#define CASE_TIMEOUT' not in out):
@@ -67,7 +74,7 @@ if 'kp_mig_report' not in out:
  * MAX_RETRIES failed moves in a row AND STUCK_MS without a move, and migrate() says
  * what it did when it returns.
  */
-#define STUCK_MS 1000
+#define STUCK_MS @STUCK_MS@
 static struct timespec kp_last_ok;
 static int kp_moves, kp_retried, kp_in_a_row;
 static long kp_longest_ms, kp_stuck_ms;
@@ -89,7 +96,7 @@ static void kp_mig_report(const char *how, const struct timespec *ts1)
 	fflush(stdout);
 }
 
-"""
+""".replace('@STUCK_MS@', str(MIG_STUCK_MS))
     timed = """		kp_moves++;
 		{
 			struct timespec t3;

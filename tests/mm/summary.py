@@ -19,6 +19,8 @@ import re
 import subprocess
 import sys
 
+from mmlog import passend
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -55,8 +57,9 @@ def row(path, expected):
         else:
             same += 1
     kernel = re.search(r'kernel=(\S+)', text)
-    passes = dict(re.findall(r'MMST-PASSEND (\w+) secs=(\d+)', text))
-    migrated = dict(re.findall(r'MMST-PASSEND (\w+) secs=\d+ migrated=(\d+)', text))
+    ends = [pe for pe in map(passend, text.splitlines()) if pe]
+    passes = {p: kv['secs'] for p, _, kv in ends if 'secs' in kv}
+    migrated = {p: kv['migrated'] for p, _, kv in ends if 'migrated' in kv}
     stat = dict(re.findall(r'MMST-STAT (promoted_pages|demoted_for_room) (\d+)', text))
     return '| %s (%s) | %s | %d | %d | %d | %d | %d | %s s + %s s | %s + %s | %s pages | %s pages |' % (
         release, hhmm, kernel.group(1) if kernel else '?', same, unexplained, explained, without,
