@@ -135,9 +135,21 @@ fill_start() {
 	fill_pid=$!
 	exec 5>/tmp/fill.in 6</tmp/fill.out
 }
+# It exits at the end of its input; one that does not within 60 s is killed and said so
+# (the pass goes on: the guest's own timeout would end the run, with no word of why).
 fill_stop() {
 	[ "$PLACEMENT" = fill ] || return 0
 	exec 5>&- 6<&-
+	i=0
+	# Running, not a zombie waiting to be reaped (kill -0 succeeds on both).
+	while grep -qs '^State:[[:space:]]*[^Z]' "/proc/$fill_pid/status" && [ $i -lt 300 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if grep -qs '^State:[[:space:]]*[^Z]' "/proc/$fill_pid/status"; then
+		echo "# MMST-FILL kp_fill did not exit 60 s after its input ended: killed"
+		kill -9 "$fill_pid" 2>/dev/null
+	fi
 	wait "$fill_pid"
 }
 # Node 0's room to $1 KiB (kp_fill: free memory above each zone's low watermark and lowmem
