@@ -45,7 +45,7 @@ KH_CLEANUP = 'Restore THP and khugepaged settings'
 # Lines of a program's output shown with an unexplained difference (the pass that failed).
 EVIDENCE_LINES = 12
 # migration's migrate() report (tests/mm/patch-migration.py); its rule is in mmlog.py.
-MIG_REPORT = re.compile(r'^# kp: migrate\(\) \w+ after \d+ ms: \d+ moves, \d+ failed '
+MIG_REPORT = re.compile(r'^# kp: migrate\(\) (\w+) after \d+ ms: \d+ moves, \d+ failed '
                         r'\(at most (\d+) in a row, for (\d+) ms\)')
 # uffd-unit-tests: "Testing WHAT on MEM... done|skipped [reason: ...]"; a failure prints
 # "ERROR: ..." after the "..." and ends the program.
@@ -73,7 +73,7 @@ def parse(path):
     layout = []                         # MMST-LAYOUT: a program's heap, as run.sh saw it
     output = {'base': {}, 'kp': {}}     # pass -> program -> its output lines
     where = {'base': {}, 'kp': {}}      # pass -> program -> {case: index of its result line}
-    migrate_reports = []                # (pass, line, most failures in a row, for ms)
+    migrate_reports = []                # (pass, line, how it returned, most in a row, for ms)
     cur = None
     seen = {}
     def lines_of(f):
@@ -134,7 +134,8 @@ def parse(path):
             at = len(output[cur[0]][cur[1]]) - 1
             m = MIG_REPORT.match(inner)
             if m:
-                migrate_reports.append((cur[0], inner, int(m.group(1)), int(m.group(2))))
+                migrate_reports.append((cur[0], inner, m.group(1), int(m.group(2)),
+                                        int(m.group(3))))
                 continue
             m = KH_RUN.match(inner)
             if m:
@@ -346,14 +347,18 @@ def main():
         ran = [c for c, r in mig.items() if r != 'skip']
         emit(bool(ran), 'migration ran its cases, not skipped (%d of %d ran)' % (len(ran), len(mig)))
     # The patched migrate() gave up on no page that moved within the last second (the
-    # 20 ms bursts of docs/mm-selftests.md). (Logs from before it reported have no reports;
-    # a source it cannot patch stops the build, scripts/mm-selftests.sh.)
+    # 20 ms bursts of docs/mm-selftests.md): a report of giving up ("failed") after its
+    # retries came less than a second after the last move. One that ran to its end
+    # ("ended") kept retrying, as the rule says, however many failed in a row. (Logs from
+    # before it reported have no reports; a source it cannot patch stops the build,
+    # scripts/mm-selftests.sh.)
     if migrate_reports:
-        early = [r for r in migrate_reports if r[2] >= MIG_RETRIES and r[3] < MIG_STUCK_MS]
+        early = [r for r in migrate_reports
+                 if r[2] == 'failed' and r[3] >= MIG_RETRIES and r[4] < MIG_STUCK_MS]
         emit(not early,
              'migration gave up only on pages stuck for %d ms (%d reports)'
              % (MIG_STUCK_MS, len(migrate_reports)),
-             ['%s| %s' % (p, ln) for p, ln, _, _ in early])
+             ['%s| %s' % (p, ln) for p, ln, _, _, _ in early])
     # kp_slow runs the programs without address-space randomisation: a heap at one place
     # every time, or the fixed-address collisions of docs/mm-selftests.md come back at random.
     # (Logs from before run.sh printed it have no such line.)

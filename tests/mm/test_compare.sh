@@ -100,10 +100,15 @@ mig() { # PASS REPORT
 stuck='failed after 1006 ms: 223 moves, 223 failed (at most 223 in a row, for 1006 ms), longest move_pages 34 ms'
 early='failed after 300 ms: 90 moves, 100 failed (at most 100 in a row, for 20 ms), longest move_pages 1 ms'
 ended='ended after 2973 ms: 775 moves, 13 failed (at most 13 in a row, for 3 ms), longest move_pages 13 ms'
+# Retried past 100 within the second, then moved again, and ran to its end (trixie, 2026-12-06 07:01).
+kept='ended after 2919 ms: 660 moves, 657 failed (at most 247 in a row, for 950 ms), longest move_pages 83 ms'
 { mig base "$stuck"; mig kp "$ended"; echo '# MMST-STAT promoted_pages 7'; } >"$t/mig_ok"
+{ mig base "$ended"; mig kp "$kept"; echo '# MMST-STAT promoted_pages 7'; } >"$t/mig_kept"
 { mig base "$ended"; mig kp "$early"; echo '# MMST-STAT promoted_pages 7'; } >"$t/mig_early"
 check "migration: giving up on a page stuck for 1 s keeps the rule" sh -c \
 	"python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/mig_ok' | grep -q '^ok .*migration gave up only on pages stuck for 1000 ms (2 reports)'"
+check "... retrying 247 in a row within the second and running to the end keeps it" sh -c \
+	"python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/mig_kept' | grep -q '^ok .*migration gave up only on pages stuck for 1000 ms (2 reports)'"
 check "... giving up after 100 failed moves in 20 ms breaks it, and shows the report" sh -c \
 	"! python3 -B '$here/compare.py' --release relA --expected '$t/expected' '$t/mig_early' >'$t/out.early' &&
 		grep -A1 '^not ok .*migration gave up only' '$t/out.early' | grep -q '^#   kp| # kp: migrate() failed after 300 ms'"
