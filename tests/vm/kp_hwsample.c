@@ -386,7 +386,7 @@ TEST_F_TIMEOUT(hwsample, ceiling_lowers_the_rate, 60)
 	const unsigned long quota = 13;	/* 100/s over a 128 ms window, rounded up */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long sampling = strcmp(variant->source, "pebs") ? cpus : 1;
-	unsigned long s0, d0, r0, kept, raised;
+	unsigned long s0, d0, r0, m0, kept, raised, since_move;
 	double before, after, t0, secs;
 
 	KP_TWO_TIER_READY();
@@ -399,6 +399,7 @@ TEST_F_TIMEOUT(hwsample, ceiling_lowers_the_rate, 60)
 	ASSERT_EQ(0, load_source(self, variant->source, "hwsample_max_rate=100"));
 	tp_rate(&self->b, 2.0);
 	r0 = kp_stat("hwsample_period_raised");
+	m0 = tp_read("samples");
 	ASSERT_EQ(0, pin_to(1));
 	/* Two windows and some for CPU 1 to see the rate and act on it. */
 	kp_run_hot(&self->b, HOT + 1, 0.3);
@@ -409,9 +410,10 @@ TEST_F_TIMEOUT(hwsample, ceiling_lowers_the_rate, 60)
 	secs = kp_now_s() - t0;
 	kept = (kp_stat("hwsample_samples") - s0) - (kp_stat("hwsample_throttled") - d0);
 	raised = kp_stat("hwsample_period_raised") - r0;
+	since_move = tp_read("samples") - m0;
 	ASSERT_EQ(0, pin_to(-1));
-	TH_LOG("samples/s: %.0f at the 8000 ceiling, %.0f at 100 per CPU on %ld CPUs (%ld sampling) from 0.3 s after the move to CPU 1; kept %lu in %.2f s; throttled %lu, period raised %lu times (%lu from the move), %s %lu",
-	       before, after, cpus, sampling, kept, secs, kp_stat("hwsample_throttled"),
+	TH_LOG("samples/s: %.0f at the 8000 ceiling, %.0f at 100 per CPU on %ld CPUs (%ld sampling) from 0.3 s after the move to CPU 1; %lu samples from the move; kept %lu in %.2f s; throttled %lu, period raised %lu times (%lu from the move), %s %lu",
+	       before, after, cpus, sampling, since_move, kept, secs, kp_stat("hwsample_throttled"),
 	       kp_stat("hwsample_period_raised"), raised, variant->stat, kp_stat(variant->stat));
 	/* The offered rate was over the ceiling: the throttle acted. */
 	EXPECT_GT(before, ceiling * cpus);
@@ -419,8 +421,14 @@ TEST_F_TIMEOUT(hwsample, ceiling_lowers_the_rate, 60)
 	EXPECT_GT(kp_stat("hwsample_period_raised"), 0);
 	/* What is kept never passes a window's quota, on any CPU, in any window. */
 	EXPECT_LE(kept, (unsigned long)(cpus * quota * (secs / window_s + 2)));
-	/* One step per sampling CPU, and one more after a stalled vCPU's window halved it. */
-	EXPECT_LE(raised, (unsigned long)(2 * sampling));
+	/*
+	 * CPU 1 came down in one step: from the move to the end (1.3 s), the
+	 * quota, what arrives before the new period is set, and the ceiling's
+	 * rate. Doubling per window let about 950 through in its first 0.8 s
+	 * (3800/s halved each 128 ms); the first fix measured 68-69 samples/s
+	 * after 0.3 s, and raised the period once or twice from the move.
+	 */
+	EXPECT_LT(since_move, (unsigned long)(400 * sampling));
 	/*
 	 * The interrupts come down too, to under the ceiling; the half on top is
 	 * one window of a stalled vCPU halving the period before it rises back.
